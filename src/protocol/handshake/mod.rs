@@ -1,0 +1,2 @@
+pub mod rsa;
+pub mod dh;

@@ -1,0 +1,2 @@
+//! testdc
+pub mod logic;
