@@ -5,6 +5,7 @@
 
 pub mod transport;
 pub mod cipher;
+pub mod message;
 pub mod handshake;
 
 /// Which end of a connection the code runs on.

@@ -1,2 +1,271 @@
-//! testdc
+//! `tgauth-testdc`: a local Telegram data center speaking the server side of MTProto 2.0.
+//!
+//! Several DCs, each on its own port, share one RSA key, one app registry and one
+//! [`logic::LoginDesk`] (the rules of auth.sendCode, see `docs/testdc.md`). Auth keys are
+//! per DC, as on Telegram.
+
+pub mod faults;
 pub mod logic;
+mod server;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::protocol::cipher::AuthKey;
+use crate::protocol::handshake::rsa::RsaPrivateKey;
+use faults::Faults;
+use logic::{App, KeptCode, LoginDesk, LoginRulesConfig};
+
+/// How a test DC is set up. `Default` is what `tgauth-testdc` does with no options.
+#[derive(Clone, Debug)]
+pub struct TestDcOptions {
+    /// Address to listen on.
+    pub host: String,
+    /// First port; 0 takes free ports. DC n listens on `port + n - 1`.
+    pub port: u16,
+    /// How many DCs (ids 1..=dcs).
+    pub dcs: i32,
+    /// The private key (PEM); `None` makes a fresh RSA-2048 key.
+    pub key_pem: Option<String>,
+    /// Registered apps (`--app`); empty registers one random app.
+    pub apps: Vec<(i32, String)>,
+    /// Apps whose hash was published (`--published-app`): API_ID_PUBLISHED_FLOOD.
+    pub published_apps: Vec<(i32, String)>,
+    /// Codes per number per hour (0: no limit).
+    pub code_limit: u32,
+    /// Faults injected on purpose (`--faults`).
+    pub faults: Faults,
+}
+
+impl Default for TestDcOptions {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 0,
+            dcs: 3,
+            key_pem: None,
+            apps: Vec::new(),
+            published_apps: Vec::new(),
+            code_limit: 5,
+            faults: Faults::none(),
+        }
+    }
+}
+
+/// One DC's address.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DcAddress {
+    /// DC id.
+    pub id: i32,
+    /// Host it listens on.
+    pub host: String,
+    /// Port it listens on.
+    pub port: u16,
+}
+
+/// What the ready line says.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestDcInfo {
+    /// Every DC.
+    pub dcs: Vec<DcAddress>,
+    /// PKCS#1 PEM of the public key.
+    pub rsa_public_key: String,
+    /// Its fingerprint, as resPQ lists it.
+    pub fingerprint: i64,
+    /// The first registered app.
+    pub api_id: i32,
+    /// Its hash.
+    pub api_hash: String,
+}
+
+impl TestDcInfo {
+    /// The one-line JSON that `tgauth-testdc` prints when ready.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain data serialises")
+    }
+}
+
+/// An auth key the DC knows.
+pub(crate) struct KeyEntry {
+    pub key: AuthKey,
+    /// A temporary key not yet bound with auth.bindTempAuthKey.
+    pub unbound_temp: bool,
+    /// The salt the handshake agreed, valid for the key's first session.
+    pub first_salt: i64,
+}
+
+/// A session of an auth key on a DC.
+#[derive(Default)]
+pub(crate) struct SessionEntry {
+    pub salt: i64,
+    /// Layer from invokeWithLayer, once initConnection was seen.
+    pub layer: Option<i32>,
+    pub seq: crate::protocol::message::SeqNo,
+}
+
+/// State one DC keeps.
+#[derive(Default)]
+pub(crate) struct DcState {
+    pub keys: Mutex<HashMap<i64, Arc<KeyEntry>>>,
+    pub sessions: Mutex<HashMap<(i64, i64), SessionEntry>>,
+}
+
+/// State the whole test DC shares.
+pub(crate) struct Shared {
+    pub info: TestDcInfo,
+    pub key: Arc<RsaPrivateKey>,
+    pub desk: LoginDesk,
+    pub dcs: HashMap<i32, DcState>,
+    pub faults: Faults,
+    pub stats: Mutex<Stats>,
+}
+
+/// Counters a test can read.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    /// Auth keys created by handshakes, all DCs.
+    pub auth_keys_created: u64,
+    /// Connections accepted.
+    pub connections: u64,
+    /// auth.sendCode calls answered.
+    pub send_code_calls: u64,
+}
+
+/// A running test DC. Dropping it stops it.
+pub struct TestDc {
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    json: String,
+}
+
+impl TestDc {
+    /// Binds every DC and starts serving on the current tokio runtime.
+    pub async fn start(options: TestDcOptions) -> std::io::Result<TestDc> {
+        let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+        if !(1..=16).contains(&options.dcs) {
+            return Err(invalid(format!("dcs must be 1..=16, not {}", options.dcs)));
+        }
+        let key = match &options.key_pem {
+            Some(pem) => RsaPrivateKey::from_pem(pem).map_err(|e| invalid(e.to_string()))?,
+            None => tokio::task::spawn_blocking(|| RsaPrivateKey::generate(2048))
+                .await
+                .map_err(|e| invalid(e.to_string()))?
+                .map_err(|e| invalid(e.to_string()))?,
+        };
+        let public = key.public_key();
+        let mut apps: Vec<App> = options
+            .apps
+            .iter()
+            .map(|(id, hash)| App {
+                id: *id,
+                hash: hash.clone(),
+                published: false,
+            })
+            .collect();
+        if apps.is_empty() {
+            let random = crate::protocol::handshake::random::<20>();
+            let id = 10_000 + (u32::from_le_bytes(random[..4].try_into().unwrap()) % 1_000_000) as i32;
+            let hash: String = random[4..].iter().map(|b| format!("{b:02x}")).collect();
+            apps.push(App {
+                id,
+                hash,
+                published: false,
+            });
+        }
+        let first_app = apps[0].clone();
+        apps.extend(options.published_apps.iter().map(|(id, hash)| App {
+            id: *id,
+            hash: hash.clone(),
+            published: true,
+        }));
+
+        let mut listeners = Vec::new();
+        let mut addresses = Vec::new();
+        for dc in 1..=options.dcs {
+            let port = if options.port == 0 {
+                0
+            } else {
+                options.port.checked_add((dc - 1) as u16).ok_or_else(|| invalid("port overflow".into()))?
+            };
+            let listener = TcpListener::bind((options.host.as_str(), port)).await?;
+            let local: SocketAddr = listener.local_addr()?;
+            addresses.push(DcAddress {
+                id: dc,
+                host: local.ip().to_string(),
+                port: local.port(),
+            });
+            listeners.push((dc, listener));
+        }
+        let info = TestDcInfo {
+            dcs: addresses,
+            rsa_public_key: public.to_pkcs1_pem(),
+            fingerprint: public.fingerprint(),
+            api_id: first_app.id,
+            api_hash: first_app.hash.clone(),
+        };
+        let json = info.to_json();
+        let shared = Arc::new(Shared {
+            info,
+            key: Arc::new(key),
+            desk: LoginDesk::new(LoginRulesConfig {
+                dc_count: options.dcs,
+                apps,
+                code_limit: options.code_limit,
+            }),
+            dcs: (1..=options.dcs).map(|dc| (dc, DcState::default())).collect(),
+            faults: options.faults.clone(),
+            stats: Mutex::new(Stats::default()),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        for (dc, listener) in listeners {
+            tokio::spawn(server::serve(
+                listener,
+                dc,
+                shared.clone(),
+                shutdown_rx.clone(),
+            ));
+        }
+        Ok(TestDc {
+            shared,
+            shutdown,
+            json,
+        })
+    }
+
+    /// Addresses, key and app, as the ready line prints them.
+    pub fn info(&self) -> &TestDcInfo {
+        &self.shared.info
+    }
+
+    /// The ready line (one line of JSON).
+    pub fn info_json(&self) -> &str {
+        &self.json
+    }
+
+    /// Every code sent to a number, oldest first.
+    pub fn codes_for(&self, phone_number: &str) -> Vec<KeptCode> {
+        self.shared.desk.codes_for(phone_number)
+    }
+
+    /// Counters, for tests.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats.lock().clone()
+    }
+
+    /// Stops accepting and closes every connection.
+    pub fn stop(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Drop for TestDc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,259 @@
+// Type declarations for tgauth: native Telegram login (auth.sendCode).
+
+/// <reference types="node" />
+
+/** A data center: its id, host and port. */
+export interface DcAddress {
+  id: number;
+  host: string;
+  port: number;
+}
+
+export interface ClientOptions {
+  /** The DCs to use, the first the home DC. Absent: Telegram's production DCs. */
+  dcs?: readonly DcAddress[] | null;
+  /** RSA public keys (PKCS#1 PEM) for the handshake. Absent: Telegram's own keys. */
+  rsaKeys?: readonly string[] | null;
+  /** A session file (auth keys, home DC), created with mode 0600. Absent: in memory. */
+  session?: string | null;
+  /** Deadline of one request, in milliseconds. */
+  timeout?: number;
+  /** FLOOD_WAIT of at most this many seconds is slept through and retried; 0: never. */
+  floodSleepThreshold?: number;
+  /** Telegram's test DCs instead of production (when `dcs` is absent). */
+  testServers?: boolean;
+  /** initConnection parameters. */
+  deviceModel?: string;
+  systemVersion?: string;
+  appVersion?: string;
+  systemLangCode?: string;
+  langPack?: string;
+  langCode?: string;
+}
+
+/** codeSettings of auth.sendCode. Everything absent: the defaults. */
+export interface CodeSettings {
+  allowFlashcall?: boolean;
+  currentNumber?: boolean;
+  allowAppHash?: boolean;
+  allowMissedCall?: boolean;
+  allowFirebase?: boolean;
+  unknownNumber?: boolean;
+  logoutTokens?: readonly Uint8Array[];
+  token?: string;
+  appSandbox?: boolean;
+}
+
+export interface SendCodeParams {
+  /** International format; '+', spaces, '-', '(' and ')' are ignored by Telegram. */
+  phoneNumber: string;
+  /** A positive 32-bit integer, from my.telegram.org. */
+  apiId: number;
+  apiHash: string;
+  settings?: CodeSettings | null;
+}
+
+export interface RequestOptions {
+  /** Aborting cancels the request in the core; the promise rejects with AbortError. */
+  signal?: AbortSignal | null;
+}
+
+/** How a code is (or will next be) delivered: auth.SentCodeType / auth.CodeType. */
+export type CodeTypeKind =
+  | 'app'
+  | 'sms'
+  | 'call'
+  | 'flash_call'
+  | 'missed_call'
+  | 'email_code'
+  | 'set_up_email_required'
+  | 'fragment_sms'
+  | 'firebase_sms'
+  | 'sms_word'
+  | 'sms_phrase';
+
+/** The code that was sent. Fields other than `kind` are present when the type has them. */
+export type SentCodeType =
+  | { kind: 'app' | 'sms' | 'call'; length: number }
+  | { kind: 'flash_call'; pattern: string }
+  | { kind: 'missed_call'; prefix: string; length: number }
+  | {
+      kind: 'email_code';
+      emailPattern: string;
+      length: number;
+      appleSigninAllowed: boolean;
+      googleSigninAllowed: boolean;
+      resetAvailablePeriod?: number;
+      resetPendingDate?: number;
+    }
+  | { kind: 'set_up_email_required'; appleSigninAllowed: boolean; googleSigninAllowed: boolean }
+  | { kind: 'fragment_sms'; url: string; length: number }
+  | {
+      kind: 'firebase_sms';
+      length: number;
+      firebaseNonce?: Buffer;
+      playIntegrityNonce?: Buffer;
+      playIntegrityProjectId?: bigint;
+      receipt?: string;
+      pushTimeout?: number;
+    }
+  | { kind: 'sms_word' | 'sms_phrase'; beginning?: string };
+
+/** auth.sentCode: a code was sent. */
+export interface SentCodeCode {
+  kind: 'code';
+  type: SentCodeType;
+  phoneCodeHash: string;
+  /** How the code will be sent if the user asks again (auth.resendCode); null: no other way. */
+  nextType: CodeTypeKind | null;
+  /** Seconds before the next type may be requested; null when absent. */
+  timeout: number | null;
+}
+
+/** auth.sentCodeSuccess: logged in already (a logout token was accepted). */
+export interface SentCodeSuccess {
+  kind: 'success';
+  type: null;
+  phoneCodeHash: string;
+  nextType: null;
+  timeout: null;
+  /** auth.authorizationSignUpRequired. */
+  signUpRequired: boolean;
+  /** The authorized user's id; null when unknown. */
+  userId: bigint | null;
+  futureAuthToken: Buffer | null;
+}
+
+/** auth.sentCodePaymentRequired: Telegram asks for a payment before sending the code. */
+export interface SentCodePaymentRequired {
+  kind: 'paymentRequired';
+  type: null;
+  phoneCodeHash: string;
+  nextType: null;
+  timeout: null;
+  storeProduct: string | null;
+  supportEmailAddress: string | null;
+  supportEmailSubject: string | null;
+  currency: string | null;
+  amount: bigint;
+  premiumDays: number;
+}
+
+export type SentCode = SentCodeCode | SentCodeSuccess | SentCodePaymentRequired;
+
+/** A tgauth client. Production Telegram unless `dcs` (or `testServers`) says otherwise. */
+export class Client {
+  constructor(options?: ClientOptions);
+  /**
+   * auth.sendCode. Follows *_MIGRATE errors, sleeps through FLOOD_WAIT up to
+   * `floodSleepThreshold`, and otherwise rejects with a TgauthError.
+   * @throws TypeError / RangeError (as a rejection) for bad arguments, before the core is asked.
+   */
+  sendCode(params: SendCodeParams, options?: RequestOptions): Promise<SentCode>;
+  /** True once close() was called. */
+  readonly closed: boolean;
+  /** Cancels every request in flight (they reject with CancelledError) and frees the client. */
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface TestDCApp {
+  id: number;
+  hash: string;
+}
+
+export interface TestDCOptions {
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** First port (P, P+1, ...); 0 (default): free ports. */
+  port?: number;
+  /** How many DCs; default 3. */
+  dcs?: number;
+  /** RSA private key (PEM); default: a fresh RSA-2048 key. */
+  keyPem?: string;
+  /** Registered apps; default one, made up. */
+  apps?: readonly TestDCApp[];
+  /** Apps registered as published (400 API_ID_PUBLISHED_FLOOD). */
+  publishedApps?: readonly TestDCApp[];
+  /** Codes per number per hour before FLOOD_WAIT; 0: no limit. Default 5. */
+  codeLimit?: number;
+  /** Faults on purpose, e.g. "drop=0.05,delay=0.1" (TESTDC.md). */
+  faults?: string;
+}
+
+/** A code the test DC sent. */
+export interface TestDCCode {
+  dc: number;
+  code: string;
+  phoneCodeHash: string;
+  phoneNumber: string;
+}
+
+/** A local Telegram data center running in this process. */
+export class TestDC {
+  private constructor();
+  static start(options?: TestDCOptions): Promise<TestDC>;
+  /** Its DCs, the first the home one: `new Client({ dcs: dc.dcs, rsaKeys: [dc.rsaPublicKey] })`. */
+  readonly dcs: readonly Readonly<DcAddress>[];
+  /** PKCS#1 PEM. */
+  readonly rsaPublicKey: string;
+  /** The key's fingerprint, a signed 64-bit integer. */
+  readonly fingerprint: bigint;
+  /** A registered app. */
+  readonly apiId: number;
+  readonly apiHash: string;
+  /** The codes sent so far to a number. */
+  codes(phoneNumber: string): TestDCCode[];
+  /** Stops every DC. Idempotent. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Base of every error tgauth reports; `result` is the core's tg_result value. */
+export class TgauthError extends Error {
+  constructor(message?: string, options?: { result?: number; cause?: unknown });
+  readonly result: number;
+}
+
+/** The server answered with an RPC error. Documented ones are subclasses under `errors`. */
+export class RpcError extends TgauthError {
+  constructor(
+    message?: string,
+    options?: { code?: number; errorMessage?: string; value?: number | null; cause?: unknown },
+  );
+  /** 303, 400, 420, ... */
+  readonly code: number;
+  /** The error's name without its number: 'PHONE_MIGRATE', 'FLOOD_WAIT'. */
+  readonly errorMessage: string;
+  /** The number taken out of the name (a DC id, seconds); null when there is none. */
+  readonly value: number | null;
+}
+
+/** The core refused an argument. */
+export class InvalidArgumentError extends TgauthError {}
+/** Connecting, reading or writing failed. */
+export class NetworkError extends TgauthError {}
+/** The request's deadline (`timeout`) passed. */
+export class TimeoutError extends TgauthError {}
+/** The request was cancelled: the client was closed. */
+export class CancelledError extends TgauthError {}
+/** The request's AbortSignal fired. */
+export class AbortError extends CancelledError {
+  readonly code: 'ABORT_ERR';
+}
+/** The peer failed a protocol security check. */
+export class SecurityError extends TgauthError {}
+/** The session file is unusable, locked or corrupt. */
+export class SessionError extends TgauthError {}
+/** A bug in tgauth. */
+export class InternalError extends TgauthError {}
+/** The server sent something tgauth cannot understand. */
+export class ProtocolError extends TgauthError {}
+/** A local file or socket could not be opened. */
+export class IoError extends TgauthError {}
+
+/** One class per documented auth.sendCode error (bindings/errors.json). */
+export * as errors from './errors';
+
+/** The version of the native library. */
+export const version: string;

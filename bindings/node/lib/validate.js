@@ -1,0 +1,145 @@
+'use strict';
+// Arguments are checked here, before anything reaches the core: a wrong type is a TypeError,
+// a value out of range a RangeError.
+
+const MAX_STRING_BYTES = 64 * 1024;
+const INT32_MAX = 2 ** 31 - 1;
+const UINT32_MAX = 2 ** 32 - 1;
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
+function string(value, what) {
+  if (typeof value !== 'string') throw new TypeError(`${what} must be a string, not ${describe(value)}`);
+  if (value.includes('\0')) throw new TypeError(`${what} must not contain NUL characters`);
+  if (value.length > MAX_STRING_BYTES || Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES) {
+    throw new RangeError(`${what} is longer than 64 KiB`);
+  }
+  return value;
+}
+
+function optionalString(value, what) {
+  return value === undefined || value === null ? undefined : string(value, what);
+}
+
+function integer(value, what, min, max) {
+  if (typeof value !== 'number') throw new TypeError(`${what} must be a number, not ${describe(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what} must be an integer in ${min}..${max}, not ${value}`);
+  }
+  return value;
+}
+
+function boolean(value, what) {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new TypeError(`${what} must be a boolean, not ${describe(value)}`);
+  return value;
+}
+
+function object(value, what) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${what} must be an object, not ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Rejects keys that are not in `known`: a misspelt option must not pass unnoticed. */
+function knownKeys(value, what, known) {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new TypeError(`${what}: unknown option '${key}' (known: ${known.join(', ')})`);
+  }
+}
+
+function array(value, what) {
+  if (!Array.isArray(value)) throw new TypeError(`${what} must be an array, not ${describe(value)}`);
+  return value;
+}
+
+const CLIENT_OPTIONS = ['dcs', 'rsaKeys', 'session', 'timeout', 'floodSleepThreshold', 'testServers', 'deviceModel',
+  'systemVersion', 'appVersion', 'systemLangCode', 'langPack', 'langCode'];
+
+/** Client options as the addon takes them. */
+function clientOptions(options) {
+  const o = object(options ?? {}, 'Client options');
+  knownKeys(o, 'Client options', CLIENT_OPTIONS);
+  const out = {};
+  if (o.dcs !== undefined && o.dcs !== null) {
+    out.dcs = array(o.dcs, 'dcs').map((dc, i) => {
+      object(dc, `dcs[${i}]`);
+      return {
+        id: integer(dc.id, `dcs[${i}].id`, 1, INT32_MAX),
+        host: string(dc.host, `dcs[${i}].host`),
+        port: integer(dc.port, `dcs[${i}].port`, 1, 65535),
+      };
+    });
+  }
+  if (o.rsaKeys !== undefined && o.rsaKeys !== null) {
+    out.rsaKeys = array(o.rsaKeys, 'rsaKeys').map((k, i) => string(k, `rsaKeys[${i}]`));
+  }
+  out.session = optionalString(o.session, 'session');
+  if (o.timeout !== undefined && o.timeout !== null) {
+    if (typeof o.timeout !== 'number') throw new TypeError(`timeout must be a number of milliseconds, not ${describe(o.timeout)}`);
+    if (!(o.timeout > 0 && o.timeout <= UINT32_MAX)) throw new RangeError(`timeout must be in (0, ${UINT32_MAX}] ms, not ${o.timeout}`);
+    out.timeoutMs = Math.ceil(o.timeout);
+  }
+  if (o.floodSleepThreshold !== undefined && o.floodSleepThreshold !== null) {
+    out.floodSleepThreshold = integer(o.floodSleepThreshold, 'floodSleepThreshold', 0, UINT32_MAX);
+  }
+  out.testServers = boolean(o.testServers, 'testServers') ?? false;
+  for (const key of ['deviceModel', 'systemVersion', 'appVersion', 'systemLangCode', 'langPack', 'langCode']) {
+    out[key] = optionalString(o[key], key);
+  }
+  return out;
+}
+
+const SEND_CODE_PARAMS = ['phoneNumber', 'apiId', 'apiHash', 'settings'];
+const CODE_SETTINGS = ['allowFlashcall', 'currentNumber', 'allowAppHash', 'allowMissedCall', 'allowFirebase',
+  'unknownNumber', 'logoutTokens', 'token', 'appSandbox'];
+
+function codeSettings(settings) {
+  if (settings === undefined || settings === null) return null;
+  const s = object(settings, 'settings');
+  knownKeys(s, 'settings', CODE_SETTINGS);
+  const out = {};
+  for (const key of CODE_SETTINGS.slice(0, 6)) out[key] = boolean(s[key], `settings.${key}`) ?? false;
+  if (s.logoutTokens !== undefined && s.logoutTokens !== null) {
+    out.logoutTokens = array(s.logoutTokens, 'settings.logoutTokens').map((t, i) => {
+      if (!(t instanceof Uint8Array)) throw new TypeError(`settings.logoutTokens[${i}] must be a Buffer or Uint8Array`);
+      if (t.byteLength > MAX_STRING_BYTES) throw new RangeError(`settings.logoutTokens[${i}] is longer than 64 KiB`);
+      // The addon wants exactly a Uint8Array; a Buffer is one.
+      return t;
+    });
+  }
+  out.token = optionalString(s.token, 'settings.token');
+  out.appSandbox = boolean(s.appSandbox, 'settings.appSandbox');
+  return out;
+}
+
+/** sendCode's first argument, checked. */
+function sendCodeParams(params) {
+  const p = object(params, 'sendCode parameters');
+  knownKeys(p, 'sendCode parameters', SEND_CODE_PARAMS);
+  return {
+    phoneNumber: string(p.phoneNumber, 'phoneNumber'),
+    apiId: integer(p.apiId, 'apiId', 1, INT32_MAX),
+    apiHash: string(p.apiHash, 'apiHash'),
+    settings: codeSettings(p.settings),
+  };
+}
+
+/** sendCode's second argument: { signal }. */
+function requestOptions(options) {
+  if (options === undefined || options === null) return { signal: null };
+  const o = object(options, 'sendCode options');
+  knownKeys(o, 'sendCode options', ['signal']);
+  const signal = o.signal ?? null;
+  if (signal !== null && !(typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+    throw new TypeError('signal must be an AbortSignal');
+  }
+  return { signal };
+}
+
+module.exports = { string, optionalString, integer, boolean, object, array, knownKeys, clientOptions, sendCodeParams, requestOptions, MAX_STRING_BYTES, INT32_MAX };

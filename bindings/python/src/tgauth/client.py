@@ -1,0 +1,484 @@
+"""``tgauth.Client``: sends login codes through the native library.
+
+Threading: the library calls back on its own threads. The one module-level C callback below
+copies the result out of the borrowed C structs at once, looks the request up by the integer
+passed as ``user_data``, and hands the copy over: to a ``threading.Event`` for ``send_code``,
+or to the request's event loop (``loop.call_soon_threadsafe``) for ``send_code_async``.
+Nothing raised there can reach a library thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import itertools
+import os
+import threading
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+from . import _args, _ffi, _log
+from ._handle import Handle
+from .errors import (
+    CancelledError,
+    Error,
+    InternalError,
+    InvalidArgumentError,
+    IoError,
+    NetworkError,
+    ProtocolError,
+    SecurityError,
+    SessionError,
+    TimeoutError,
+    rpc_error_class,
+)
+from .types import (
+    CodeSettings,
+    CodeType,
+    SentCode,
+    SentCodePaymentRequired,
+    SentCodeResult,
+    SentCodeSuccess,
+)
+
+__all__ = ["Client", "DcOption"]
+
+#: One data center: ``{"id": 2, "host": "149.154.167.50", "port": 443}``.
+DcOption = Mapping[str, Any]
+
+_Outcome = Union[SentCodeResult, Error]
+
+_ERROR_CLASSES = {
+    _ffi.RESULT_INVALID_ARGUMENT: InvalidArgumentError,
+    _ffi.RESULT_NETWORK: NetworkError,
+    _ffi.RESULT_TIMEOUT: TimeoutError,
+    _ffi.RESULT_CANCELLED: CancelledError,
+    _ffi.RESULT_SECURITY: SecurityError,
+    _ffi.RESULT_SESSION: SessionError,
+    _ffi.RESULT_INTERNAL: InternalError,
+    _ffi.RESULT_PROTOCOL: ProtocolError,
+    _ffi.RESULT_IO: IoError,
+}
+
+
+def error_for_result(result: int, context: str) -> Error:
+    """The exception for a non-OK tg_result returned by a call (not an RPC error)."""
+    cls = _ERROR_CLASSES.get(result, InternalError)
+    return cls(f"{context}: {_ffi.result_str(result)}")
+
+
+def check(result: int, context: str) -> None:
+    """Raise the matching exception unless ``result`` is TG_RESULT_OK."""
+    if result != _ffi.RESULT_OK:
+        raise error_for_result(result, context)
+
+
+# --- copying results out of the borrowed C structs --------------------------------------------
+
+
+def _text(value: Optional[bytes]) -> Optional[str]:
+    return None if value is None else value.decode("utf-8", "replace")
+
+
+def _blob(value: _ffi.tg_bytes) -> Optional[bytes]:
+    if not value.data or value.len == 0:
+        return None
+    return ctypes.string_at(value.data, value.len)
+
+
+def _present(value: int, absent: int = -1) -> Optional[int]:
+    return None if value == absent else int(value)
+
+
+def _sent_code_from_c(c: _ffi.tg_sent_code) -> SentCodeResult:
+    if c.kind == _ffi.SENT_CODE_KIND_SUCCESS:
+        return SentCodeSuccess(
+            sign_up_required=bool(c.sign_up_required),
+            user_id=int(c.user_id),
+            future_auth_token=_blob(c.future_auth_token),
+        )
+    if c.kind == _ffi.SENT_CODE_KIND_PAYMENT_REQUIRED:
+        return SentCodePaymentRequired(
+            phone_code_hash=_text(c.phone_code_hash) or "",
+            store_product=_text(c.store_product),
+            support_email_address=_text(c.support_email_address),
+            support_email_subject=_text(c.support_email_subject),
+            currency=_text(c.currency),
+            amount=int(c.amount),
+            premium_days=int(c.premium_days),
+        )
+    if c.kind != _ffi.SENT_CODE_KIND_CODE:
+        raise ValueError(f"unknown tg_sent_code_kind {c.kind}")
+    code_type = CodeType(
+        kind=_ffi.code_type_str(c.type) or f"unknown_{c.type}",
+        length=_present(c.length),
+        pattern=_text(c.pattern),
+        prefix=_text(c.prefix),
+        url=_text(c.url),
+        email_pattern=_text(c.email_pattern),
+        beginning=_text(c.beginning),
+        receipt=_text(c.receipt),
+        firebase_nonce=_blob(c.firebase_nonce),
+        play_integrity_nonce=_blob(c.play_integrity_nonce),
+        play_integrity_project_id=_present(c.play_integrity_project_id, absent=0),
+        push_timeout=_present(c.push_timeout),
+        reset_available_period=_present(c.reset_available_period),
+        reset_pending_date=_present(c.reset_pending_date),
+        apple_signin_allowed=bool(c.apple_signin_allowed),
+        google_signin_allowed=bool(c.google_signin_allowed),
+    )
+    next_type = None
+    if c.next_type != _ffi.CODE_TYPE_NONE:
+        next_type = _ffi.code_type_str(c.next_type) or f"unknown_{c.next_type}"
+    return SentCode(
+        type=code_type,
+        phone_code_hash=_text(c.phone_code_hash) or "",
+        next_type=next_type,
+        timeout=_present(c.timeout),
+    )
+
+
+def _error_from_c(c: _ffi.tg_error) -> Error:
+    message = _text(c.message) or ""
+    if c.result == _ffi.RESULT_RPC:
+        name = _text(c.name) or ""
+        return rpc_error_class(name)(int(c.code), name, _present(c.value), message)
+    cls = _ERROR_CLASSES.get(c.result, InternalError)
+    return cls(message or _ffi.result_str(c.result))
+
+
+# --- requests in flight -----------------------------------------------------------------------
+
+# user_data is an integer key into this table, never a Python object: the library may call
+# back after the objects of the call are gone, and a stale or unknown key is then harmless.
+_requests: Dict[int, Callable[[_Outcome], None]] = {}
+_requests_lock = threading.Lock()
+_tokens = itertools.count(1)
+
+
+def _register(deliver: Callable[[_Outcome], None]) -> int:
+    with _requests_lock:
+        token = next(_tokens)
+        _requests[token] = deliver
+    return token
+
+
+def _unregister(token: int) -> Optional[Callable[[_Outcome], None]]:
+    with _requests_lock:
+        return _requests.pop(token, None)
+
+
+def _on_send_code(
+    user_data: Optional[int],
+    sent_code: "ctypes._Pointer[_ffi.tg_sent_code]",
+    error: "ctypes._Pointer[_ffi.tg_error]",
+) -> None:
+    # Runs on a library thread; the structs are borrowed for this call only: copy them now.
+    try:
+        outcome: _Outcome
+        try:
+            if error:
+                outcome = _error_from_c(error.contents)
+            elif sent_code:
+                outcome = _sent_code_from_c(sent_code.contents)
+            else:
+                outcome = InternalError("tgauth called back with neither a result nor an error")
+        except Exception as e:  # noqa: BLE001
+            outcome = InternalError(f"tgauth: could not read the library's answer: {e!r}")
+        deliver = _unregister(user_data or 0)
+        if deliver is None:
+            _log.logger.error("tgauth: callback for an unknown request (user_data=%r)", user_data)
+            return
+        deliver(outcome)
+    except BaseException:  # noqa: BLE001 - nothing may escape into a library thread
+        try:
+            _log.logger.exception("tgauth: error while delivering a result")
+        except BaseException:  # noqa: BLE001
+            pass
+
+
+# Module level: the C function pointer must outlive every request.
+_send_code_callback = _ffi.tg_send_code_callback(_on_send_code)
+
+
+def _settle(future: "asyncio.Future[SentCodeResult]", outcome: _Outcome) -> None:
+    # On the event loop's thread.
+    if future.cancelled():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+#: tg_code_settings accepts at most this many logout tokens, each at most this long.
+MAX_LOGOUT_TOKENS = 64
+MAX_LOGOUT_TOKEN_BYTES = 1024
+
+
+class _SendCodeArgs:
+    """The arguments of one tg_send_code call, checked and in their C form.
+
+    Owns every buffer the C structs point into; the library copies them during the call.
+    """
+
+    def __init__(self, phone: Any, api_id: Any, api_hash: Any, settings: Any) -> None:
+        self.phone = _args.c_string(phone, "phone")
+        self.api_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
+        self.api_hash = _args.c_string(api_hash, "api_hash")
+        self.settings: Optional[_ffi.tg_code_settings] = None
+        if settings is None:
+            return
+        if not isinstance(settings, CodeSettings):
+            raise TypeError(f"settings must be tgauth.CodeSettings or None, not {type(settings).__name__}")
+        flags = {
+            name: _args.c_bool(getattr(settings, name), f"settings.{name}")
+            for name in (
+                "allow_flashcall",
+                "current_number",
+                "allow_app_hash",
+                "allow_missed_call",
+                "allow_firebase",
+                "unknown_number",
+            )
+        }
+        self.tokens = [_args.c_bytes(t, "settings.logout_tokens[]") for t in settings.logout_tokens]
+        # The limits of tg_code_settings, checked here for a clearer message.
+        if len(self.tokens) > MAX_LOGOUT_TOKENS:
+            raise ValueError(f"settings.logout_tokens holds {len(self.tokens)} tokens; at most {MAX_LOGOUT_TOKENS}")
+        if any(len(t) > MAX_LOGOUT_TOKEN_BYTES for t in self.tokens):
+            raise ValueError(f"a logout token is longer than {MAX_LOGOUT_TOKEN_BYTES} bytes")
+        if (settings.token is None) != (settings.app_sandbox is None):
+            raise ValueError("settings.token and settings.app_sandbox go together: set both or neither")
+        self.token_buffers = [(ctypes.c_uint8 * len(t)).from_buffer_copy(t) for t in self.tokens]
+        self.token_array = (_ffi.tg_bytes * max(len(self.tokens), 1))()
+        for i, buffer in enumerate(self.token_buffers):
+            self.token_array[i].data = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_uint8))
+            self.token_array[i].len = len(buffer)
+        token = _args.optional_c_string(settings.token, "settings.token")
+        if settings.app_sandbox is None:
+            app_sandbox = 0
+        else:
+            app_sandbox = 2 if _args.c_bool(settings.app_sandbox, "settings.app_sandbox") else 1
+        self.settings = _ffi.tg_code_settings(
+            logout_tokens=self.token_array if self.tokens else None,
+            logout_tokens_len=len(self.tokens),
+            token=token,
+            app_sandbox=app_sandbox,
+            **flags,
+        )
+
+
+class Client(Handle):
+    """A connection to Telegram (or a test DC) that sends login codes.
+
+    ``dcs`` lists the data centers as ``{"id", "host", "port"}`` mappings, the first being the
+    home DC (until a migration or a saved session says otherwise); None means Telegram's
+    production DCs with Telegram's RSA keys, and ``test_servers=True`` Telegram's test DCs.
+    ``rsa_keys`` are the servers' PKCS#1 PEM public keys. ``session`` is a file where the auth
+    keys and the home DC are kept between runs (created with mode 0600). ``timeout`` bounds
+    each request, in seconds. A FLOOD_WAIT of at most ``flood_sleep_threshold`` seconds is
+    slept through and the request retried (0: never). The other keywords are sent in
+    initConnection; None keeps the library's defaults.
+
+    One client serves any number of concurrent requests, from any threads. Close it with
+    ``close()`` or a ``with`` block: requests still in flight then fail with
+    ``tgauth.CancelledError``.
+    """
+
+    def __init__(
+        self,
+        dcs: Optional[Sequence[DcOption]] = None,
+        rsa_keys: Optional[Sequence[str]] = None,
+        session: Union[str, "os.PathLike[str]", None] = None,
+        timeout: float = 10.0,
+        flood_sleep_threshold: int = 60,
+        device_model: Optional[str] = None,
+        system_version: Optional[str] = None,
+        app_version: Optional[str] = None,
+        system_lang_code: Optional[str] = None,
+        lang_pack: Optional[str] = None,
+        lang_code: Optional[str] = None,
+        test_servers: bool = False,
+    ) -> None:
+        # Check everything before the library sees any of it.
+        dc_list = _dc_options(dcs)
+        if rsa_keys is not None and (isinstance(rsa_keys, (str, bytes)) or not isinstance(rsa_keys, Sequence)):
+            raise TypeError("rsa_keys must be a sequence of PEM strings")
+        keys = [_args.c_string(k, "rsa_keys[]") for k in (rsa_keys or ())]
+        session_path: Optional[bytes] = None
+        if session is not None:
+            if not isinstance(session, (str, os.PathLike)):
+                raise TypeError(f"session must be a path, not {type(session).__name__}")
+            session_path = _args.c_string(os.fspath(session), "session")
+        timeout_ms = _args.milliseconds(timeout, "timeout")
+        flood_sleep = _args.c_int(flood_sleep_threshold, "flood_sleep_threshold", 0, _args.UINT32_MAX)
+        device = [
+            _args.optional_c_string(device_model, "device_model"),
+            _args.optional_c_string(system_version, "system_version"),
+            _args.optional_c_string(app_version, "app_version"),
+        ]
+        lang = [
+            _args.optional_c_string(system_lang_code, "system_lang_code"),
+            _args.optional_c_string(lang_pack, "lang_pack"),
+            _args.optional_c_string(lang_code, "lang_code"),
+        ]
+        use_test_servers = _args.c_bool(test_servers, "test_servers")
+
+        _log.sync_log_level()
+        lib = _ffi.lib
+        config = _ffi.tg_config_p()
+        check(lib.tg_config_new(ctypes.byref(config)), "tg_config_new")
+        try:
+            if use_test_servers:
+                check(lib.tg_config_use_test_servers(config), "tg_config_use_test_servers")
+            for dc_id, host, port in dc_list:
+                check(lib.tg_config_add_dc(config, dc_id, host, port), "tg_config_add_dc")
+            for key in keys:
+                check(lib.tg_config_add_rsa_key(config, key), "tg_config_add_rsa_key")
+            if session_path is not None:
+                check(lib.tg_config_set_session_path(config, session_path), "tg_config_set_session_path")
+            check(lib.tg_config_set_timeout_ms(config, timeout_ms), "tg_config_set_timeout_ms")
+            check(lib.tg_config_set_flood_sleep_threshold(config, flood_sleep), "tg_config_set_flood_sleep_threshold")
+            if any(v is not None for v in device):
+                check(lib.tg_config_set_device(config, *device), "tg_config_set_device")
+            if any(v is not None for v in lang):
+                check(lib.tg_config_set_lang(config, *lang), "tg_config_set_lang")
+            client = _ffi.tg_client_p()
+            check(lib.tg_client_new(config, ctypes.byref(client)), "tg_client_new")
+        finally:
+            lib.tg_config_free(config)
+        assert client.value is not None
+        super().__init__(client.value)
+
+    def _free(self, ptr: int) -> None:
+        # Cancels the requests in flight and waits for their callbacks (the GIL is released
+        # meanwhile, so they can run).
+        _ffi.lib.tg_client_free(ptr)
+
+    def _start(self, args: _SendCodeArgs, deliver: Callable[[_Outcome], None]) -> int:
+        token = _register(deliver)
+        request_id = ctypes.c_uint64()
+        try:
+            with self._lock:
+                if self._ptr is None:
+                    raise self._closed_error()
+                result = _ffi.lib.tg_send_code(
+                    self._ptr,
+                    args.phone,
+                    args.api_id,
+                    args.api_hash,
+                    ctypes.byref(args.settings) if args.settings is not None else None,
+                    _send_code_callback,
+                    token,
+                    ctypes.byref(request_id),
+                )
+        except BaseException:
+            _unregister(token)
+            raise
+        if result != _ffi.RESULT_OK:
+            # No callback will come for this request.
+            _unregister(token)
+            raise error_for_result(result, "tg_send_code")
+        return request_id.value
+
+    def _cancel(self, request_id: int) -> None:
+        with self._lock:
+            if self._ptr is not None:
+                # NOT_FOUND: the request already finished; nothing to do.
+                _ffi.lib.tg_cancel(self._ptr, request_id)
+
+    def send_code(
+        self,
+        phone: str,
+        api_id: int,
+        api_hash: str,
+        settings: Optional[CodeSettings] = None,
+    ) -> SentCodeResult:
+        """Send a login code to ``phone`` (auth.sendCode) and wait for the answer.
+
+        Follows PHONE_MIGRATE / NETWORK_MIGRATE to the right DC, and sleeps through short
+        FLOOD_WAITs (see ``flood_sleep_threshold``). Returns ``SentCode`` (or
+        ``SentCodeSuccess`` / ``SentCodePaymentRequired``); raises ``tgauth.RpcError``
+        subclasses for Telegram's errors and the other ``tgauth.Error`` classes otherwise.
+
+        It blocks the calling thread, even when that thread runs an event loop (the answer does
+        not need the loop); in async code prefer ``send_code_async``. KeyboardInterrupt
+        cancels the request.
+        """
+        args = _SendCodeArgs(phone, api_id, api_hash, settings)
+        done = threading.Event()
+        outcome: List[_Outcome] = []
+
+        def deliver(result: _Outcome) -> None:
+            outcome.append(result)
+            done.set()
+
+        request_id = self._start(args, deliver)
+        try:
+            done.wait()
+        except BaseException:
+            self._cancel(request_id)
+            raise
+        return _unwrap(outcome[0])
+
+    async def send_code_async(
+        self,
+        phone: str,
+        api_id: int,
+        api_hash: str,
+        settings: Optional[CodeSettings] = None,
+    ) -> SentCodeResult:
+        """``send_code`` for asyncio: awaits the answer without blocking the loop.
+
+        Cancelling the awaiting task cancels the request in the library (and raises
+        ``asyncio.CancelledError`` in the task, as usual).
+        """
+        args = _SendCodeArgs(phone, api_id, api_hash, settings)
+        loop = asyncio.get_running_loop()
+        future: "asyncio.Future[SentCodeResult]" = loop.create_future()
+
+        def deliver(result: _Outcome) -> None:
+            # On a library thread.
+            try:
+                loop.call_soon_threadsafe(_settle, future, result)
+            except RuntimeError:
+                pass  # the loop is closed: nobody is waiting any more
+
+        request_id = self._start(args, deliver)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.cancelled():  # our task was cancelled, not the request
+                self._cancel(request_id)
+            raise
+
+    def __repr__(self) -> str:
+        return f"<tgauth.Client {'closed' if self.closed else 'open'}>"
+
+
+def _unwrap(outcome: _Outcome) -> SentCodeResult:
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _dc_options(dcs: Optional[Sequence[DcOption]]) -> List[Any]:
+    if dcs is None:
+        return []
+    if isinstance(dcs, (str, bytes, Mapping)) or not isinstance(dcs, Sequence):
+        raise TypeError("dcs must be a sequence of {'id', 'host', 'port'} mappings")
+    result = []
+    for i, dc in enumerate(dcs):
+        if not isinstance(dc, Mapping):
+            raise TypeError(f"dcs[{i}] must be a mapping with 'id', 'host' and 'port'")
+        missing = [k for k in ("id", "host", "port") if k not in dc]
+        if missing:
+            raise ValueError(f"dcs[{i}] lacks {', '.join(missing)}")
+        result.append(
+            (
+                _args.c_int(dc["id"], f"dcs[{i}]['id']", 1, _args.INT32_MAX),
+                _args.c_string(dc["host"], f"dcs[{i}]['host']"),
+                _args.c_int(dc["port"], f"dcs[{i}]['port']", 1, 65535),
+            )
+        )
+    return result

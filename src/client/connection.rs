@@ -1,0 +1,663 @@
+//! One client's link to one DC: an actor task that owns the TCP connection, the auth key
+//! handshake and the encrypted session, and multiplexes many requests over it.
+//!
+//! Requests arrive on a channel and are answered on oneshot channels. On a broken
+//! connection the link reconnects (same session) and resends what was not answered with
+//! the same msg_id, so the server can recognise a request it already processed and answer
+//! it again instead of acting twice (no second SMS). Requests the server refused to
+//! process (bad_server_salt, bad_msg_notification) are resent under new msg_ids.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use grammers_tl_types::{enums, functions, Deserializable, Serializable};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::{Error, ErrorKind};
+use crate::protocol::cipher::{self, AuthKey};
+use crate::protocol::handshake::client::{ClientHandshake, ClientStep};
+use crate::protocol::handshake::rsa::RsaPublicKey;
+use crate::protocol::message::{
+    self, constructor_of, read_container, read_envelope, read_gzip_packed, read_plain,
+    read_rpc_result, write_container, write_envelope, write_plain, MsgIdClock, MsgIdKind,
+    RecentMsgIds, SeqNo, GZIP_PACKED, MSG_CONTAINER, RPC_ERROR, RPC_RESULT,
+};
+use crate::protocol::transport::{connect_framed, Frame, TransportKind};
+use crate::protocol::Side;
+
+/// Largest frame we accept from a server.
+const MAX_FRAME: usize = 2 << 20;
+/// Largest gzip expansion we accept.
+const MAX_UNPACKED: usize = 4 << 20;
+/// How often a request may be resent before it fails.
+const MAX_ATTEMPTS: u32 = 6;
+/// Most requests packed into one container.
+const MAX_BATCH: usize = 256;
+/// Bytes of queries packed into one container.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
+/// How many of the server's msg_ids are remembered against replays.
+const RECENT_IDS: usize = 512;
+const NEW_SESSION_CREATED: u32 = 0x9ec2_0908;
+const BAD_MSG_NOTIFICATION: u32 = 0xa7ef_f811;
+const BAD_SERVER_SALT: u32 = 0xedab_447b;
+
+/// initConnection's description of the app.
+#[derive(Clone, Debug)]
+pub struct InitParams {
+    /// device_model.
+    pub device_model: String,
+    /// system_version.
+    pub system_version: String,
+    /// app_version.
+    pub app_version: String,
+    /// system_lang_code.
+    pub system_lang_code: String,
+    /// lang_pack.
+    pub lang_pack: String,
+    /// lang_code.
+    pub lang_code: String,
+}
+
+impl Default for InitParams {
+    fn default() -> Self {
+        Self {
+            device_model: "tgauth".into(),
+            system_version: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            system_lang_code: "en".into(),
+            lang_pack: String::new(),
+            lang_code: "en".into(),
+        }
+    }
+}
+
+/// Everything a link needs to know about its DC.
+pub(crate) struct LinkSettings {
+    pub dc_id: i32,
+    /// The id the DC knows itself by in p_q_inner_data_dc / obfuscated2 (10000 + id on
+    /// Telegram's test servers).
+    pub wire_dc_id: i32,
+    pub addr: SocketAddr,
+    pub transport: TransportKind,
+    pub obfuscated: bool,
+    pub trusted: Arc<Vec<RsaPublicKey>>,
+    pub init: Arc<InitParams>,
+    pub connect_timeout: Duration,
+    /// Called with a new key (or `None` when the DC forgot ours) so it can be persisted.
+    pub on_key: Arc<dyn Fn(i32, Option<[u8; 256]>) + Send + Sync>,
+}
+
+/// A request for the link.
+pub(crate) struct Invocation {
+    pub query: Vec<u8>,
+    pub api_id: i32,
+    pub reply: oneshot::Sender<Result<Vec<u8>, Error>>,
+}
+
+struct Pending {
+    inv: Invocation,
+    attempts: u32,
+    /// The msg_id and seq_no it was last sent with, kept for a resend after reconnecting.
+    sent_as: Option<(i64, i32)>,
+    /// The exact body sent (with any init wrapper), resent identically.
+    body: Vec<u8>,
+}
+
+/// The handle clients use; dropping every handle stops the link.
+#[derive(Clone)]
+pub(crate) struct Link {
+    tx: mpsc::UnboundedSender<Invocation>,
+}
+
+impl Link {
+    /// Starts a link's actor on the current runtime.
+    pub fn spawn(settings: LinkSettings, auth_key: Option<AuthKey>) -> Link {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let actor = Actor {
+            settings,
+            auth_key,
+            session_id: i64::from_le_bytes(crate::protocol::handshake::random::<8>()),
+            salt: 0,
+            clock: MsgIdClock::new(),
+            seq: SeqNo::default(),
+            queue: VecDeque::new(),
+            sent: HashMap::new(),
+            containers: HashMap::new(),
+            acks: Vec::new(),
+            inited: false,
+            clock_synced: false,
+            recent: RecentMsgIds::new(RECENT_IDS),
+        };
+        tokio::spawn(actor.run(rx));
+        Link { tx }
+    }
+
+    /// Sends a query and waits for its result (the raw TL of the answer).
+    pub async fn invoke(&self, query: Vec<u8>, api_id: i32) -> Result<Vec<u8>, Error> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Invocation {
+                query,
+                api_id,
+                reply,
+            })
+            .map_err(|_| Error::new(ErrorKind::Cancelled, "the client is closed"))?;
+        rx.await
+            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "the DC link stopped")))
+    }
+}
+
+/// Why a connection ended.
+#[derive(Debug)]
+enum Broken {
+    /// The client dropped every handle.
+    Closed,
+    /// Connect, read or write failed (or the server closed).
+    Network(String),
+    /// The server failed a security check; nothing from it was used.
+    Security(String),
+    /// The server does not know our key (-404); it is dropped.
+    KeyLost,
+    /// The handshake could not complete.
+    Handshake(Error),
+}
+
+struct Actor {
+    settings: LinkSettings,
+    auth_key: Option<AuthKey>,
+    session_id: i64,
+    salt: i64,
+    clock: MsgIdClock,
+    seq: SeqNo,
+    /// Not sent on this connection yet (new, or to resend).
+    queue: VecDeque<Pending>,
+    /// Sent, awaiting an answer, by msg_id.
+    sent: HashMap<i64, Pending>,
+    /// Containers we sent, by msg_id, with their inner msg_ids.
+    containers: HashMap<i64, Vec<i64>>,
+    /// Server content messages to acknowledge.
+    acks: Vec<i64>,
+    /// Whether initConnection went through on this connection.
+    inited: bool,
+    clock_synced: bool,
+    /// The server's last msg_ids in this session (item 17).
+    recent: RecentMsgIds,
+}
+
+impl Actor {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Invocation>) {
+        let mut key_losses = 0u32;
+        let mut broken_in_a_row = 0u32;
+        loop {
+            self.prune_abandoned();
+            if self.queue.is_empty() && self.sent.is_empty() {
+                match rx.recv().await {
+                    Some(inv) => self.enqueue(inv),
+                    None => return,
+                }
+            }
+            let broken = self.connection(&mut rx).await;
+            // Whatever was sent and not answered goes back to the queue, keeping its msg_id.
+            let mut resend: Vec<Pending> = self.sent.drain().map(|(_, p)| p).collect();
+            resend.sort_by_key(|p| p.sent_as.map(|s| s.0).unwrap_or(0));
+            for p in resend.into_iter().rev() {
+                self.queue.push_front(p);
+            }
+            self.containers.clear();
+            self.acks.clear();
+            let fail_kind = match broken {
+                Broken::Closed => {
+                    self.fail_all(|| Error::cancelled());
+                    return;
+                }
+                Broken::KeyLost => {
+                    key_losses += 1;
+                    log::warn!("DC {}: the server forgot our auth key; making a new one", self.settings.dc_id);
+                    self.auth_key = None;
+                    (self.settings.on_key)(self.settings.dc_id, None);
+                    self.new_session();
+                    if key_losses > 2 {
+                        Some(Error::new(ErrorKind::Security, "the DC keeps forgetting our auth key"))
+                    } else {
+                        None
+                    }
+                }
+                Broken::Handshake(e) => Some(e),
+                Broken::Network(why) => {
+                    log::debug!("DC {}: connection lost: {why}", self.settings.dc_id);
+                    broken_in_a_row += 1;
+                    Some(Error::new(ErrorKind::Network, format!("DC {}: {why}", self.settings.dc_id)))
+                }
+                Broken::Security(why) => {
+                    log::warn!("DC {}: dropped a connection that failed a security check: {why}", self.settings.dc_id);
+                    broken_in_a_row += 1;
+                    Some(Error::new(ErrorKind::Security, format!("DC {}: {why}", self.settings.dc_id)))
+                }
+            };
+            if let Some(err) = fail_kind {
+                // Each request gets a bounded number of attempts; a refused connect fails
+                // everything at once rather than spinning.
+                let connect_refused = broken_in_a_row > 0 && matches!(err.kind, ErrorKind::Network | ErrorKind::Io) && err.message.contains("connect");
+                let mut keep = VecDeque::new();
+                while let Some(mut p) = self.queue.pop_front() {
+                    p.attempts += 1;
+                    if connect_refused || p.attempts >= MAX_ATTEMPTS || matches!(err.kind, ErrorKind::Protocol) {
+                        let _ = p.inv.reply.send(Err(err.clone()));
+                    } else {
+                        keep.push_back(p);
+                    }
+                }
+                self.queue = keep;
+                if !connect_refused {
+                    // A short pause so a flapping server is not hammered.
+                    tokio::time::sleep(Duration::from_millis(20 * broken_in_a_row.min(10) as u64)).await;
+                }
+            }
+        }
+    }
+
+    fn enqueue(&mut self, inv: Invocation) {
+        self.queue.push_back(Pending {
+            inv,
+            attempts: 0,
+            sent_as: None,
+            body: Vec::new(),
+        });
+    }
+
+    fn new_session(&mut self) {
+        self.session_id = i64::from_le_bytes(crate::protocol::handshake::random::<8>());
+        self.seq = SeqNo::default();
+        self.recent = RecentMsgIds::new(RECENT_IDS);
+        for p in self.queue.iter_mut() {
+            p.sent_as = None;
+        }
+    }
+
+    fn prune_abandoned(&mut self) {
+        self.queue.retain(|p| !p.inv.reply.is_closed());
+        self.sent.retain(|_, p| !p.inv.reply.is_closed());
+    }
+
+    fn fail_all(&mut self, err: impl Fn() -> Error) {
+        for p in self.queue.drain(..).chain(self.sent.drain().map(|(_, p)| p)) {
+            let _ = p.inv.reply.send(Err(err()));
+        }
+    }
+
+    /// One TCP connection's life.
+    async fn connection(&mut self, rx: &mut mpsc::UnboundedReceiver<Invocation>) -> Broken {
+        let s = &self.settings;
+        let stream = match tokio::time::timeout(s.connect_timeout, TcpStream::connect(s.addr)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => return Broken::Network(format!("cannot connect to {}: {e}", s.addr)),
+            Err(_) => return Broken::Network(format!("cannot connect to {}: timed out", s.addr)),
+        };
+        let (mut reader, mut writer) =
+            match connect_framed(stream, s.transport, s.obfuscated, s.wire_dc_id as i16, MAX_FRAME).await {
+                Ok(halves) => halves,
+                Err(e) => return Broken::Network(format!("cannot connect to {}: {e}", s.addr)),
+            };
+        // A reader task, so a partly read frame is never lost to select!.
+        let (frames_tx, mut frames) = mpsc::channel::<Result<Frame, String>>(64);
+        let reader_task = tokio::spawn(async move {
+            loop {
+                let frame = reader.recv().await.map_err(|e| e.to_string());
+                let stop = frame.is_err();
+                if frames_tx.send(frame).await.is_err() || stop {
+                    break;
+                }
+            }
+        });
+        let result = self.serve(&mut writer, &mut frames, rx).await;
+        reader_task.abort();
+        let _ = writer.shutdown().await;
+        result
+    }
+
+    async fn serve<W: tokio::io::AsyncWrite + Unpin>(
+        &mut self,
+        writer: &mut crate::protocol::transport::FrameWriter<W>,
+        frames: &mut mpsc::Receiver<Result<Frame, String>>,
+        rx: &mut mpsc::UnboundedReceiver<Invocation>,
+    ) -> Broken {
+        self.inited = false;
+        if self.auth_key.is_none() {
+            if let Err(b) = self.handshake(writer, frames).await {
+                return b;
+            }
+        }
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            if let Err(b) = self.flush(writer).await {
+                return b;
+            }
+            tokio::select! {
+                inv = rx.recv() => match inv {
+                    Some(inv) => {
+                        self.enqueue(inv);
+                        // Take whatever else is waiting, to batch it.
+                        while let Ok(inv) = rx.try_recv() {
+                            self.enqueue(inv);
+                        }
+                    }
+                    None => return Broken::Closed,
+                },
+                frame = frames.recv() => {
+                    let frame = match frame {
+                        Some(Ok(frame)) => frame,
+                        Some(Err(e)) => return Broken::Network(e),
+                        None => return Broken::Network("connection closed".into()),
+                    };
+                    if let Err(b) = self.on_frame(frame) {
+                        return b;
+                    }
+                    while let Ok(frame) = frames.try_recv() {
+                        match frame {
+                            Ok(frame) => if let Err(b) = self.on_frame(frame) { return b },
+                            Err(e) => return Broken::Network(e),
+                        }
+                    }
+                }
+                _ = tick.tick() => {
+                    self.prune_abandoned();
+                    if self.queue.is_empty() && self.sent.is_empty() && rx.is_empty() {
+                        // Idle: keep the connection (and key) for the next request.
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handshake<W: tokio::io::AsyncWrite + Unpin>(
+        &mut self,
+        writer: &mut crate::protocol::transport::FrameWriter<W>,
+        frames: &mut mpsc::Receiver<Result<Frame, String>>,
+    ) -> Result<(), Broken> {
+        let s = &self.settings;
+        let (mut hs, mut body) = ClientHandshake::start(s.trusted.as_ref().clone(), s.wire_dc_id);
+        let deadline = tokio::time::Instant::now() + s.connect_timeout.max(Duration::from_secs(10));
+        loop {
+            let mut out = Vec::with_capacity(body.len() + 20);
+            write_plain(self.clock.next(MsgIdKind::Client), &body, &mut out);
+            writer.send(&out).await.map_err(|e| Broken::Network(e.to_string()))?;
+            let frame = match tokio::time::timeout_at(deadline, frames.recv()).await {
+                Ok(Some(Ok(frame))) => frame,
+                Ok(Some(Err(e))) => return Err(Broken::Network(e)),
+                Ok(None) => return Err(Broken::Network("connection closed during the handshake".into())),
+                Err(_) => return Err(Broken::Handshake(Error::new(ErrorKind::Timeout, "the auth key handshake timed out"))),
+            };
+            let payload = match frame {
+                Frame::Packet(p) => p,
+                Frame::TransportError(code) => {
+                    return Err(Broken::Handshake(Error::new(
+                        ErrorKind::Protocol,
+                        format!("the DC refused the handshake (transport error {code})"),
+                    )))
+                }
+            };
+            let (_, answer) = read_plain(&payload).map_err(|e| Broken::Security(format!("handshake: {e}")))?;
+            match hs.handle(answer) {
+                Ok(ClientStep::Send(next)) => body = next,
+                Ok(ClientStep::Done(outcome)) => {
+                    self.salt = outcome.first_salt;
+                    self.clock.sync_to(message::unix_now() as i64 + outcome.time_offset);
+                    self.clock_synced = true;
+                    (s.on_key)(s.dc_id, Some(*outcome.auth_key.bytes()));
+                    log::info!("DC {}: new auth key {:?}", s.dc_id, outcome.auth_key);
+                    self.auth_key = Some(outcome.auth_key);
+                    self.new_session();
+                    return Ok(());
+                }
+                Err(e) => {
+                    use crate::protocol::handshake::HandshakeError as H;
+                    let kind = match e {
+                        H::Security(_) | H::UnknownKey(_) => ErrorKind::Security,
+                        H::Protocol(_) | H::Refused(_) => ErrorKind::Protocol,
+                    };
+                    return Err(Broken::Handshake(Error::new(kind, format!("DC {}: {e}", s.dc_id))));
+                }
+            }
+        }
+    }
+
+    fn wrap(&self, p: &Pending) -> Vec<u8> {
+        if self.inited {
+            return p.inv.query.clone();
+        }
+        let init = &self.settings.init;
+        functions::InvokeWithLayer {
+            layer: grammers_tl_types::LAYER,
+            query: functions::InitConnection {
+                api_id: p.inv.api_id,
+                device_model: init.device_model.clone(),
+                system_version: init.system_version.clone(),
+                app_version: init.app_version.clone(),
+                system_lang_code: init.system_lang_code.clone(),
+                lang_pack: init.lang_pack.clone(),
+                lang_code: init.lang_code.clone(),
+                proxy: None,
+                params: None,
+                query: RawQuery(&p.inv.query),
+            },
+        }
+        .to_bytes()
+    }
+
+    /// Sends queued requests (batched into a container) and pending acks.
+    async fn flush<W: tokio::io::AsyncWrite + Unpin>(
+        &mut self,
+        writer: &mut crate::protocol::transport::FrameWriter<W>,
+    ) -> Result<(), Broken> {
+        while !self.queue.is_empty() || !self.acks.is_empty() {
+            let mut items: Vec<(i64, i32, Vec<u8>)> = Vec::new();
+            let mut inner_ids = Vec::new();
+            if !self.acks.is_empty() {
+                let ids: Vec<i64> = self.acks.drain(..self.acks.len().min(message::MAX_ID_LIST)).collect();
+                let ack = enums::MsgsAck::Ack(grammers_tl_types::types::MsgsAck { msg_ids: ids }).to_bytes();
+                items.push((self.clock.next(MsgIdKind::Client), self.seq.next(false), ack));
+            }
+            let mut bytes = 0;
+            while let Some(mut p) = self.queue.pop_front() {
+                if p.inv.reply.is_closed() {
+                    continue;
+                }
+                let (msg_id, seq) = match p.sent_as {
+                    Some(ids) => ids,
+                    None => {
+                        p.body = self.wrap(&p);
+                        let ids = (self.clock.next(MsgIdKind::Client), self.seq.next(true));
+                        p.sent_as = Some(ids);
+                        ids
+                    }
+                };
+                bytes += p.body.len();
+                items.push((msg_id, seq, p.body.clone()));
+                inner_ids.push(msg_id);
+                self.sent.insert(msg_id, p);
+                if items.len() >= MAX_BATCH || bytes >= MAX_BATCH_BYTES {
+                    break;
+                }
+            }
+            if items.is_empty() {
+                break;
+            }
+            let (msg_id, seq, body) = if items.len() == 1 {
+                items.pop().expect("one item")
+            } else {
+                // Resent items keep old (lower) ids; the container's must exceed them all.
+                items.sort_by_key(|i| i.0);
+                let refs: Vec<(i64, i32, &[u8])> = items.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
+                let mut body = Vec::with_capacity(bytes + 16 * refs.len() + 8);
+                write_container(&refs, &mut body);
+                let id = self.clock.next(MsgIdKind::Client);
+                self.containers.insert(id, inner_ids);
+                (id, self.seq.next(false), body)
+            };
+            let key = self.auth_key.as_ref().expect("a key before any encrypted message");
+            let mut plain = Vec::with_capacity(body.len() + 32);
+            write_envelope(self.salt, self.session_id, msg_id, seq, &body, &mut plain);
+            let mut frame = Vec::with_capacity(plain.len() + 56);
+            cipher::encrypt(key, Side::Client, &plain, &mut frame);
+            writer.send(&frame).await.map_err(|e| Broken::Network(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    fn on_frame(&mut self, frame: Frame) -> Result<(), Broken> {
+        let mut payload = match frame {
+            Frame::Packet(p) => p,
+            Frame::TransportError(-404) => return Err(Broken::KeyLost),
+            Frame::TransportError(code) => {
+                return Err(Broken::Network(format!("transport error {code}")))
+            }
+        };
+        let key = self.auth_key.as_ref().ok_or_else(|| Broken::Security("message before a key".into()))?;
+        // Items 13-15: our key id, length, msg_key, padding, lengths. All failures look alike.
+        let plain = cipher::decrypt(key, Side::Server, &mut payload)
+            .map_err(|e| Broken::Security(e.to_string()))?;
+        let env = read_envelope(plain).map_err(|e| Broken::Security(e.to_string()))?;
+        // Item 16.
+        if env.session_id != self.session_id {
+            return Err(Broken::Security("message for another session".into()));
+        }
+        // Item 17 (the window applies once the clock is synced).
+        let now = self.clock_synced.then(|| self.clock.now_secs());
+        self.check_msg_id(env.msg_id, now)?;
+        let body = env.body.to_vec();
+        self.on_message(env.msg_id, env.seq_no, &body, 0)
+    }
+
+    fn check_msg_id(&mut self, msg_id: i64, now: Option<i64>) -> Result<(), Broken> {
+        self.recent
+            .check(Side::Server, msg_id, now)
+            .map_err(|e| Broken::Security(e.to_string()))
+    }
+
+    fn on_message(&mut self, msg_id: i64, seq_no: i32, body: &[u8], depth: u32) -> Result<(), Broken> {
+        if seq_no % 2 == 1 {
+            self.acks.push(msg_id);
+        }
+        let id = constructor_of(body).ok_or_else(|| Broken::Security("empty message".into()))?;
+        match id {
+            RPC_RESULT => {
+                let (req_id, result) = read_rpc_result(body).map_err(|e| Broken::Security(e.to_string()))?;
+                let result = if constructor_of(result) == Some(GZIP_PACKED) {
+                    read_gzip_packed(result, MAX_UNPACKED).map_err(|e| Broken::Security(e.to_string()))?
+                } else {
+                    result.to_vec()
+                };
+                let Some(p) = self.sent.remove(&req_id) else {
+                    return Ok(()); // an answer to a request we gave up on
+                };
+                self.inited = true;
+                let answer = if constructor_of(&result) == Some(RPC_ERROR) {
+                    match enums::RpcError::from_bytes(&result) {
+                        Ok(enums::RpcError::Error(e)) => Err(Error::rpc(e.error_code, &e.error_message)),
+                        Err(_) => Err(Error::new(ErrorKind::Protocol, "malformed rpc_error")),
+                    }
+                } else {
+                    Ok(result)
+                };
+                let _ = p.inv.reply.send(answer);
+                Ok(())
+            }
+            MSG_CONTAINER => {
+                if depth > 0 {
+                    return Err(Broken::Security("nested container".into()));
+                }
+                let items = read_container(msg_id, body).map_err(|e| Broken::Security(e.to_string()))?;
+                let now = self.clock_synced.then(|| self.clock.now_secs());
+                for item in items {
+                    self.check_msg_id(item.msg_id, now)?;
+                    self.on_message(item.msg_id, item.seq_no, item.body, depth + 1)?;
+                }
+                Ok(())
+            }
+            GZIP_PACKED => {
+                let unpacked = read_gzip_packed(body, MAX_UNPACKED).map_err(|e| Broken::Security(e.to_string()))?;
+                self.on_message(msg_id, seq_no, &unpacked, depth)
+            }
+            NEW_SESSION_CREATED => {
+                let Ok(enums::NewSession::Created(created)) = enums::NewSession::from_bytes(body) else {
+                    return Err(Broken::Security("malformed new_session_created".into()));
+                };
+                self.salt = created.server_salt;
+                // Requests older than first_msg_id were not seen by this session.
+                let old: Vec<i64> = self.sent.keys().copied().filter(|id| *id < created.first_msg_id).collect();
+                self.resend_new_ids(&old);
+                Ok(())
+            }
+            BAD_SERVER_SALT | BAD_MSG_NOTIFICATION => {
+                let Ok(notification) = enums::BadMsgNotification::from_bytes(body) else {
+                    return Err(Broken::Security("malformed bad_msg_notification".into()));
+                };
+                let (bad_id, code, new_salt) = match notification {
+                    enums::BadMsgNotification::BadServerSalt(b) => (b.bad_msg_id, b.error_code, Some(b.new_server_salt)),
+                    enums::BadMsgNotification::Notification(b) => (b.bad_msg_id, b.error_code, None),
+                };
+                // Item 19: only for a msg_id we really sent.
+                let affected: Vec<i64> = if let Some(inner) = self.containers.get(&bad_id) {
+                    inner.iter().copied().filter(|id| self.sent.contains_key(id)).collect()
+                } else if self.sent.contains_key(&bad_id) {
+                    vec![bad_id]
+                } else {
+                    return Ok(());
+                };
+                match (code, new_salt) {
+                    (48, Some(salt)) => self.salt = salt,
+                    (16 | 17, _) => {
+                        // Our clock is off: take the server's time from this message's id.
+                        self.clock.sync_to_msg_id(msg_id);
+                        self.clock_synced = true;
+                    }
+                    (32 | 33, _) => {
+                        // seq_no out of step: start a new session.
+                        self.new_session();
+                        let all: Vec<i64> = self.sent.keys().copied().collect();
+                        self.resend_new_ids(&all);
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+                self.resend_new_ids(&affected);
+                Ok(())
+            }
+            _ => {
+                // pong, msgs_ack, future_salts, msg_detailed_info, updates...: nothing to do.
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves sent requests back to the queue to go out again under new msg_ids.
+    fn resend_new_ids(&mut self, ids: &[i64]) {
+        for id in ids {
+            if let Some(mut p) = self.sent.remove(id) {
+                p.attempts += 1;
+                if p.attempts >= MAX_ATTEMPTS {
+                    let _ = p.inv.reply.send(Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the server kept refusing the request's message",
+                    )));
+                    continue;
+                }
+                p.sent_as = None;
+                self.queue.push_front(p);
+            }
+        }
+    }
+}
+
+/// A query already serialised, embedded as the `query:!X` of a wrapper.
+struct RawQuery<'a>(&'a [u8]);
+
+impl Serializable for RawQuery<'_> {
+    fn serialize(&self, buf: &mut impl Extend<u8>) {
+        buf.extend(self.0.iter().copied());
+    }
+}

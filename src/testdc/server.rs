@@ -1,0 +1,706 @@
+//! One DC's listener and its connections: transport detection, the handshake, encrypted
+//! sessions and the API calls the test DC answers.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use grammers_tl_types::{enums, functions, types, Cursor, Deserializable, Identifiable, Serializable};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use super::faults::Fault;
+use super::logic::{CallContext, Outcome};
+use super::{DcState, KeyEntry, SessionEntry, Shared};
+use crate::protocol::cipher::{self, AuthKey};
+use crate::protocol::handshake::server::{ServerHandshake, ServerStep};
+use crate::protocol::message::{
+    self, constructor_of, read_container, read_envelope, read_gzip_packed, read_plain,
+    write_container, write_envelope, write_gzip_packed, write_plain, write_rpc_error,
+    write_rpc_result, MsgIdClock, MsgIdKind, RecentMsgIds, GZIP_PACKED, MSG_CONTAINER,
+};
+use crate::protocol::transport::{accept_framed, Frame};
+use crate::protocol::Side;
+
+/// Largest frame a client may send (Telegram's limit is about 1 MiB too).
+const MAX_FRAME: usize = 1 << 20;
+/// Largest query an API call may be (INPUT_REQUEST_TOO_LONG above it).
+const MAX_QUERY: usize = 32 * 1024;
+/// Largest gzip_packed expansion.
+const MAX_UNPACKED: usize = 1 << 20;
+/// A connection that sends nothing for this long is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long a client may take to send its transport header.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Oldest layer accepted.
+const MIN_LAYER: i32 = 150;
+
+const MSGS_ACK: u32 = 0x62d6_b459;
+const PING: u32 = 0x7abe_77ec;
+const PING_DELAY_DISCONNECT: u32 = 0xf342_7b8c;
+const GET_FUTURE_SALTS: u32 = 0xb921_bd04;
+const DESTROY_SESSION: u32 = 0xe751_2126;
+const MSGS_STATE_REQ: u32 = 0xda69_fb52;
+const RPC_DROP_ANSWER: u32 = 0x58e4_a740;
+const INVOKE_WITH_LAYER: u32 = 0xda9b_0d0d;
+const INIT_CONNECTION: u32 = 0xc1cd_5ea9;
+const INVOKE_WITHOUT_UPDATES: u32 = 0xbf94_59b7;
+const INVOKE_AFTER_MSG: u32 = 0xcb9f_372d;
+
+/// Accepts connections until shutdown.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    dc_id: i32,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let connections_stop = shutdown.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of descriptors and the like: back off a little, keep serving.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                shared.stats.lock().connections += 1;
+                let shared = shared.clone();
+                let mut stop = connections_stop.clone();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = Connection::run(stream, dc_id, shared) => {}
+                        _ = stopped(&mut stop) => {}
+                    }
+                });
+            }
+            _ = stopped(&mut shutdown) => break,
+        }
+    }
+}
+
+/// Resolves once the test DC is told to stop.
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// What the writer task sends.
+enum Out {
+    Packet(Vec<u8>),
+    TransportError(i32),
+    Close,
+}
+
+/// Where an incoming message sits: top level, or inside a container.
+#[derive(Clone, Copy)]
+struct Incoming {
+    msg_id: i64,
+    seq_no: i32,
+}
+
+struct Connection {
+    dc_id: i32,
+    shared: Arc<Shared>,
+    tx: mpsc::Sender<Out>,
+    clock: MsgIdClock,
+    recent: RecentMsgIds,
+    handshake: Option<ServerHandshake>,
+    key: Option<Arc<KeyEntry>>,
+    session_id: i64,
+    /// Padded intermediate: frames carry 0..15 random bytes after the message.
+    padded: bool,
+}
+
+impl Connection {
+    async fn run(stream: TcpStream, dc_id: i32, shared: Arc<Shared>) {
+        let _ = stream.set_nodelay(true);
+        let Ok(accepted) = accept_framed(stream, MAX_FRAME, HEADER_TIMEOUT).await else {
+            return;
+        };
+        let (kind, _obfuscated, mut reader, mut writer) = accepted;
+        let padded = kind == crate::protocol::transport::TransportKind::PaddedIntermediate;
+        let (tx, mut rx) = mpsc::channel::<Out>(256);
+        let writer_task = tokio::spawn(async move {
+            while let Some(out) = rx.recv().await {
+                let sent = match out {
+                    Out::Packet(bytes) => writer.send(&bytes).await,
+                    Out::TransportError(code) => writer.send_transport_error(code).await,
+                    Out::Close => break,
+                };
+                if sent.is_err() {
+                    break;
+                }
+            }
+            let _ = writer.shutdown().await;
+        });
+        let mut conn = Connection {
+            dc_id,
+            shared,
+            tx,
+            clock: MsgIdClock::new(),
+            recent: RecentMsgIds::new(1024),
+            handshake: None,
+            key: None,
+            session_id: 0,
+            padded,
+        };
+        loop {
+            let frame = match tokio::time::timeout(IDLE_TIMEOUT, reader.recv()).await {
+                Ok(Ok(Frame::Packet(payload))) => payload,
+                _ => break,
+            };
+            if conn.on_frame(frame).await.is_err() {
+                break;
+            }
+        }
+        let _ = conn.tx.send(Out::Close).await;
+        let _ = writer_task.await;
+    }
+
+    fn dc(&self) -> &DcState {
+        &self.shared.dcs[&self.dc_id]
+    }
+
+    async fn emit(&self, out: Out) -> Result<(), ()> {
+        self.tx.send(out).await.map_err(|_| ())
+    }
+
+    /// Handles one frame; `Err` closes the connection.
+    async fn on_frame(&mut self, mut frame: Vec<u8>) -> Result<(), ()> {
+        let key_id = cipher::frame_auth_key_id(&frame).ok_or(())?;
+        if key_id == 0 {
+            return self.on_plain(&frame).await;
+        }
+        if self.padded && frame.len() > 24 {
+            // Keep auth_key_id + msg_key + whole 16-byte blocks; the rest is padding.
+            frame.truncate(24 + (frame.len() - 24) / 16 * 16);
+        }
+        let entry = self.dc().keys.lock().get(&key_id).cloned();
+        let Some(entry) = entry else {
+            // Unknown auth key: transport error -404, as Telegram sends.
+            let _ = self.emit(Out::TransportError(-404)).await;
+            return Err(());
+        };
+        // Every failure below closes the connection the same way (item 14's spirit).
+        let plain = cipher::decrypt(&entry.key, Side::Client, &mut frame).map_err(|_| ())?;
+        let envelope = read_envelope(plain).map_err(|_| ())?;
+        if self.key.as_ref().is_some_and(|k| k.key.id() != key_id) {
+            return Err(()); // one key per connection
+        }
+        self.key = Some(entry.clone());
+        self.session_id = envelope.session_id;
+        let body = envelope.body.to_vec();
+        self.on_top_level(envelope.msg_id, envelope.seq_no, envelope.salt, &body)
+            .await
+    }
+
+    async fn on_plain(&mut self, frame: &[u8]) -> Result<(), ()> {
+        let (_, body) = read_plain(frame).map_err(|_| ())?;
+        if ServerHandshake::is_handshake_start(body) {
+            self.handshake = Some(ServerHandshake::new(self.shared.key.clone()));
+        }
+        let handshake = self.handshake.as_mut().ok_or(())?;
+        let dc = &self.shared.dcs[&self.dc_id];
+        let step = handshake.handle(body, |key: &AuthKey| !dc.keys.lock().contains_key(&key.id()));
+        let reply = match step {
+            Ok(ServerStep::Reply(reply)) => reply,
+            Ok(ServerStep::Done(reply, key)) => {
+                let entry = Arc::new(KeyEntry {
+                    unbound_temp: key.temp_expires_in.is_some(),
+                    key: key.outcome.auth_key,
+                    first_salt: key.outcome.first_salt,
+                });
+                dc.keys.lock().insert(entry.key.id(), entry);
+                self.shared.stats.lock().auth_keys_created += 1;
+                self.handshake = None;
+                reply
+            }
+            Err(_) => {
+                // A broken handshake: transport error -404, then close.
+                let _ = self.emit(Out::TransportError(-404)).await;
+                return Err(());
+            }
+        };
+        let mut out = Vec::with_capacity(reply.len() + 20);
+        write_plain(self.clock.next(MsgIdKind::ServerResponse), &reply, &mut out);
+        self.emit(Out::Packet(out)).await
+    }
+
+    /// Encrypts one server message in the current session and queues it, applying the
+    /// per-answer faults.
+    async fn send(&mut self, body: Vec<u8>, kind: MsgIdKind, content: bool) -> Result<(), ()> {
+        let key = self.key.clone().ok_or(())?;
+        let faults = &self.shared.faults;
+        let (salt, seq) = {
+            let mut sessions = self.dc().sessions.lock();
+            let session = sessions.entry((key.key.id(), self.session_id)).or_default();
+            (session.salt, session.seq.next(content))
+        };
+        let msg_id = self.clock.next(kind);
+        let mut plain = Vec::with_capacity(body.len() + 32);
+        write_envelope(salt, self.session_id, msg_id, seq, &body, &mut plain);
+        let mut frame = Vec::with_capacity(plain.len() + 64);
+        cipher::encrypt(&key.key, Side::Server, &plain, &mut frame);
+        if faults.roll(Fault::Corrupt) {
+            let at = 8 + (crate::protocol::handshake::random::<1>()[0] as usize % (frame.len() - 8));
+            frame[at] ^= 0x40;
+        }
+        if faults.roll(Fault::Delay) {
+            let tx = self.tx.clone();
+            let ms = u16::from_le_bytes(crate::protocol::handshake::random::<2>()) % 2000;
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms as u64)).await;
+                let _ = tx.send(Out::Packet(frame)).await;
+            });
+            return Ok(());
+        }
+        self.emit(Out::Packet(frame)).await
+    }
+
+    async fn send_bad_msg(&mut self, bad: Incoming, error_code: i32) -> Result<(), ()> {
+        let body = enums::BadMsgNotification::Notification(types::BadMsgNotification {
+            bad_msg_id: bad.msg_id,
+            bad_msg_seqno: bad.seq_no,
+            error_code,
+        })
+        .to_bytes();
+        self.send(body, MsgIdKind::ServerOther, false).await
+    }
+
+    async fn send_bad_salt(&mut self, bad: Incoming, new_salt: i64) -> Result<(), ()> {
+        let body = enums::BadMsgNotification::BadServerSalt(types::BadServerSalt {
+            bad_msg_id: bad.msg_id,
+            bad_msg_seqno: bad.seq_no,
+            error_code: 48,
+            new_server_salt: new_salt,
+        })
+        .to_bytes();
+        self.send(body, MsgIdKind::ServerOther, false).await
+    }
+
+    /// Session, msg_id, seq_no and salt checks for a top-level message, then dispatch.
+    async fn on_top_level(&mut self, msg_id: i64, seq_no: i32, salt: i64, body: &[u8]) -> Result<(), ()> {
+        let key = self.key.clone().ok_or(())?;
+        let faults = self.shared.faults.clone();
+        let incoming = Incoming { msg_id, seq_no };
+        if faults.roll(Fault::ForgetKey) {
+            self.dc().keys.lock().remove(&key.key.id());
+            let _ = self.emit(Out::TransportError(-404)).await;
+            return Err(());
+        }
+        if faults.roll(Fault::Drop) {
+            return Err(());
+        }
+        if faults.roll(Fault::NewSession) {
+            self.dc().sessions.lock().remove(&(key.key.id(), self.session_id));
+        }
+        // A new session: new_session_created first (with the salt to use).
+        let created = {
+            let mut sessions = self.dc().sessions.lock();
+            let id = (key.key.id(), self.session_id);
+            if sessions.contains_key(&id) {
+                None
+            } else {
+                let salt = if sessions.keys().any(|(k, _)| *k == key.key.id()) {
+                    i64::from_le_bytes(crate::protocol::handshake::random::<8>())
+                } else {
+                    key.first_salt
+                };
+                sessions.insert(
+                    id,
+                    SessionEntry {
+                        salt,
+                        ..SessionEntry::default()
+                    },
+                );
+                Some(salt)
+            }
+        };
+        if let Some(server_salt) = created {
+            let body = enums::NewSession::Created(types::NewSessionCreated {
+                first_msg_id: msg_id,
+                unique_id: i64::from_le_bytes(crate::protocol::handshake::random::<8>()),
+                server_salt,
+            })
+            .to_bytes();
+            self.send(body, MsgIdKind::ServerOther, false).await?;
+        }
+        // msg_id: divisible by 4, within the time window (16 too low, 17 too high).
+        if msg_id % 4 != 0 {
+            return self.send_bad_msg(incoming, 18).await;
+        }
+        let now = message::unix_now() as i64;
+        let t = message::msg_id_time(msg_id);
+        if t < now - message::MAX_PAST_SECS || faults.roll(Fault::TimeSkew) && t <= now {
+            return self.send_bad_msg(incoming, 16).await;
+        }
+        if t > now + message::MAX_FUTURE_SECS {
+            return self.send_bad_msg(incoming, 17).await;
+        }
+        if self.recent.check(Side::Client, msg_id, None).is_err() {
+            return Ok(()); // a duplicate: ignored, as Telegram does
+        }
+        // seq_no parity (34: even expected, 35: odd expected).
+        let content = message::is_content_related(constructor_of(body).unwrap_or(0));
+        if content && seq_no % 2 == 0 {
+            return self.send_bad_msg(incoming, 35).await;
+        }
+        if !content && seq_no % 2 == 1 {
+            return self.send_bad_msg(incoming, 34).await;
+        }
+        // Salt (48).
+        let current = {
+            let mut sessions = self.dc().sessions.lock();
+            let session = sessions.get_mut(&(key.key.id(), self.session_id)).ok_or(())?;
+            if faults.roll(Fault::BadSalt) {
+                session.salt = i64::from_le_bytes(crate::protocol::handshake::random::<8>());
+            }
+            session.salt
+        };
+        if salt != current {
+            return self.send_bad_salt(incoming, current).await;
+        }
+        if constructor_of(body) == Some(MSG_CONTAINER) {
+            let Ok(items) = read_container(msg_id, body) else {
+                return self.send_bad_msg(incoming, 64).await;
+            };
+            for item in items {
+                let inner = Incoming {
+                    msg_id: item.msg_id,
+                    seq_no: item.seq_no,
+                };
+                if item.msg_id % 4 != 0 {
+                    self.send_bad_msg(inner, 18).await?;
+                    continue;
+                }
+                if self.recent.check(Side::Client, item.msg_id, None).is_err() {
+                    continue;
+                }
+                Box::pin(self.dispatch(inner, item.body)).await?;
+            }
+            return Ok(());
+        }
+        self.dispatch(incoming, body).await
+    }
+
+    async fn dispatch(&mut self, incoming: Incoming, body: &[u8]) -> Result<(), ()> {
+        let Some(id) = constructor_of(body) else {
+            return Err(());
+        };
+        let mut cursor = Cursor::from_slice(&body[4..]);
+        match id {
+            MSGS_ACK => Ok(()),
+            GZIP_PACKED => {
+                let unpacked = read_gzip_packed(body, MAX_UNPACKED).map_err(|_| ())?;
+                Box::pin(self.dispatch(incoming, &unpacked)).await
+            }
+            PING | PING_DELAY_DISCONNECT => {
+                let ping_id = i64::deserialize(&mut cursor).map_err(|_| ())?;
+                let pong = enums::Pong::Pong(types::Pong {
+                    msg_id: incoming.msg_id,
+                    ping_id,
+                })
+                .to_bytes();
+                self.send(pong, MsgIdKind::ServerResponse, false).await
+            }
+            GET_FUTURE_SALTS => {
+                let req = functions::GetFutureSalts::deserialize(&mut cursor).map_err(|_| ())?;
+                let salt = self.current_salt();
+                let now = message::unix_now() as i32;
+                let count = req.num.clamp(1, 64);
+                let salts = (0..count)
+                    .map(|i| types::FutureSalt {
+                        valid_since: now + i * 3600,
+                        valid_until: now + (i + 1) * 3600,
+                        salt: if i == 0 { salt } else { i64::from_le_bytes(crate::protocol::handshake::random::<8>()) },
+                    })
+                    .collect();
+                let result = enums::FutureSalts::Salts(types::FutureSalts {
+                    req_msg_id: incoming.msg_id,
+                    now,
+                    salts: grammers_tl_types::RawVec(salts),
+                })
+                .to_bytes();
+                // future_salts is sent bare, not inside rpc_result.
+                self.send(result, MsgIdKind::ServerResponse, false).await
+            }
+            DESTROY_SESSION => {
+                let req = functions::DestroySession::deserialize(&mut cursor).map_err(|_| ())?;
+                let key_id = self.key.as_ref().ok_or(())?.key.id();
+                let existed = req.session_id != self.session_id
+                    && self.dc().sessions.lock().remove(&(key_id, req.session_id)).is_some();
+                let result = if existed {
+                    enums::DestroySessionRes::DestroySessionOk(types::DestroySessionOk { session_id: req.session_id })
+                } else {
+                    enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id: req.session_id })
+                };
+                self.answer(incoming, result.to_bytes()).await
+            }
+            MSGS_STATE_REQ => {
+                let ids = Vec::<i64>::deserialize(&mut cursor).map_err(|_| ())?;
+                if ids.len() > message::MAX_ID_LIST {
+                    return Err(());
+                }
+                let info = enums::MsgsStateInfo::Info(types::MsgsStateInfo {
+                    req_msg_id: incoming.msg_id,
+                    info: vec![1; ids.len()],
+                })
+                .to_bytes();
+                self.send(info, MsgIdKind::ServerResponse, false).await
+            }
+            RPC_DROP_ANSWER => {
+                let result = enums::RpcDropAnswer::RpcAnswerUnknown.to_bytes();
+                self.answer(incoming, result).await
+            }
+            _ => self.on_query(incoming, body).await,
+        }
+    }
+
+    fn current_salt(&self) -> i64 {
+        let Some(key) = &self.key else { return 0 };
+        self.dc()
+            .sessions
+            .lock()
+            .get(&(key.key.id(), self.session_id))
+            .map(|s| s.salt)
+            .unwrap_or(0)
+    }
+
+    fn session_layer(&self) -> Option<i32> {
+        let key = self.key.as_ref()?;
+        self.dc()
+            .sessions
+            .lock()
+            .get(&(key.key.id(), self.session_id))
+            .and_then(|s| s.layer)
+    }
+
+    fn set_session_layer(&self, layer: i32) {
+        if let Some(key) = &self.key {
+            if let Some(s) = self.dc().sessions.lock().get_mut(&(key.key.id(), self.session_id)) {
+                s.layer = Some(layer);
+            }
+        }
+    }
+
+    /// Sends an rpc_result, applying the answer faults.
+    async fn answer(&mut self, incoming: Incoming, mut result: Vec<u8>) -> Result<(), ()> {
+        let faults = self.shared.faults.clone();
+        if faults.roll(Fault::Gzip) {
+            result = write_gzip_packed(&result);
+        }
+        let mut body = Vec::with_capacity(result.len() + 12);
+        write_rpc_result(incoming.msg_id, &result, &mut body);
+        if faults.roll(Fault::Container) {
+            let ack = enums::MsgsAck::Ack(types::MsgsAck {
+                msg_ids: vec![incoming.msg_id],
+            })
+            .to_bytes();
+            // Inner messages take their ids and seq_nos before the container's.
+            let (ack_id, result_id) = (
+                self.clock.next(MsgIdKind::ServerOther),
+                self.clock.next(MsgIdKind::ServerResponse),
+            );
+            let (ack_seq, result_seq) = {
+                let key = self.key.clone().ok_or(())?;
+                let mut sessions = self.dc().sessions.lock();
+                let session = sessions.entry((key.key.id(), self.session_id)).or_default();
+                (session.seq.next(false), session.seq.next(true))
+            };
+            let mut container = Vec::new();
+            write_container(&[(ack_id, ack_seq, &ack), (result_id, result_seq, &body)], &mut container);
+            return self.send(container, MsgIdKind::ServerOther, false).await;
+        }
+        self.send(body, MsgIdKind::ServerResponse, true).await
+    }
+
+    async fn answer_error(&mut self, incoming: Incoming, code: i32, message: &str) -> Result<(), ()> {
+        let mut error = Vec::new();
+        write_rpc_error(code, message, &mut error);
+        self.answer(incoming, error).await
+    }
+
+    /// invokeWithLayer / initConnection wrappers, then the API call itself.
+    async fn on_query(&mut self, incoming: Incoming, body: &[u8]) -> Result<(), ()> {
+        if body.len() > MAX_QUERY {
+            return self.answer_error(incoming, 400, "INPUT_REQUEST_TOO_LONG").await;
+        }
+        let mut query = body;
+        let mut layer = None;
+        let mut inits = false;
+        // Unwrap the invoke* wrappers in any order.
+        loop {
+            let id = constructor_of(query).ok_or(())?;
+            let mut cursor = Cursor::from_slice(&query[4..]);
+            match id {
+                INVOKE_WITH_LAYER => {
+                    let l = i32::deserialize(&mut cursor).map_err(|_| ())?;
+                    layer = Some(l);
+                    query = &query[4 + cursor.pos()..];
+                }
+                INIT_CONNECTION => {
+                    let Ok(init) = functions::InitConnection::<Skip>::deserialize(&mut cursor) else {
+                        return self.answer_error(incoming, 400, "CONNECTION_NOT_INITED").await;
+                    };
+                    let _ = init;
+                    inits = true;
+                    query = &query[4 + cursor.pos()..];
+                }
+                INVOKE_WITHOUT_UPDATES => {
+                    query = &query[4..];
+                }
+                INVOKE_AFTER_MSG => {
+                    let _ = i64::deserialize(&mut cursor).map_err(|_| ())?;
+                    query = &query[12..];
+                }
+                _ => break,
+            }
+        }
+        if let Some(l) = layer {
+            if !(MIN_LAYER..=grammers_tl_types::LAYER).contains(&l) {
+                return self.answer_error(incoming, 400, "CONNECTION_LAYER_INVALID").await;
+            }
+        }
+        if inits {
+            self.set_session_layer(layer.or(self.session_layer()).unwrap_or(grammers_tl_types::LAYER));
+        }
+        let Some(layer) = self.session_layer() else {
+            return self.answer_error(incoming, 400, "CONNECTION_NOT_INITED").await;
+        };
+        let key = self.key.clone().ok_or(())?;
+        if key.unbound_temp {
+            return self.answer_error(incoming, 401, "AUTH_KEY_PERM_EMPTY").await;
+        }
+        if self.shared.faults.roll(Fault::Rpc500) {
+            return self.answer_error(incoming, 500, "INTERNAL_SERVER_ERROR").await;
+        }
+        let id = constructor_of(query).ok_or(())?;
+        let mut cursor = Cursor::from_slice(&query[4..]);
+        match id {
+            functions::help::GetConfig::CONSTRUCTOR_ID => {
+                let config = self.config();
+                self.answer(incoming, config).await
+            }
+            functions::auth::SendCode::CONSTRUCTOR_ID => {
+                let Ok(req) = functions::auth::SendCode::deserialize(&mut cursor) else {
+                    return self.answer_error(incoming, 400, "INPUT_FETCH_ERROR").await;
+                };
+                let ctx = CallContext {
+                    dc_id: self.dc_id,
+                    layer,
+                    auth_key_id: key.key.id(),
+                    session_id: self.session_id,
+                    now: SystemTime::now(),
+                };
+                let (outcome, effects) = self.shared.desk.send_code(&ctx, &req);
+                self.shared.stats.lock().send_code_calls += 1;
+                let result = match outcome {
+                    Outcome::Sent(sent) => self.answer(incoming, sent.to_bytes()).await,
+                    Outcome::Error { code, message } => self.answer_error(incoming, code, &message).await,
+                };
+                if effects.forget_auth_key {
+                    self.dc().keys.lock().remove(&key.key.id());
+                }
+                result
+            }
+            _ => self.answer_error(incoming, 400, "INPUT_METHOD_INVALID").await,
+        }
+    }
+
+    /// help.getConfig: this test DC's DCs as dc_options.
+    fn config(&self) -> Vec<u8> {
+        let now = message::unix_now() as i32;
+        let dc_options = self
+            .shared
+            .info
+            .dcs
+            .iter()
+            .map(|dc| {
+                enums::DcOption::Option(types::DcOption {
+                    ipv6: false,
+                    media_only: false,
+                    tcpo_only: false,
+                    cdn: false,
+                    r#static: false,
+                    this_port_only: false,
+                    id: dc.id,
+                    ip_address: dc.host.clone(),
+                    port: dc.port as i32,
+                    secret: None,
+                })
+            })
+            .collect();
+        enums::Config::Config(types::Config {
+            default_p2p_contacts: false,
+            preload_featured_stickers: false,
+            revoke_pm_inbox: true,
+            blocked_mode: false,
+            force_try_ipv6: false,
+            date: now,
+            expires: now + 3600,
+            test_mode: true,
+            this_dc: self.dc_id,
+            dc_options,
+            dc_txt_domain_name: "localhost".into(),
+            chat_size_max: 200,
+            megagroup_size_max: 200_000,
+            forwarded_count_max: 100,
+            online_update_period_ms: 210_000,
+            offline_blur_timeout_ms: 5_000,
+            offline_idle_timeout_ms: 30_000,
+            online_cloud_timeout_ms: 300_000,
+            notify_cloud_delay_ms: 30_000,
+            notify_default_delay_ms: 1_500,
+            push_chat_period_ms: 60_000,
+            push_chat_limit: 2,
+            edit_time_limit: 172_800,
+            revoke_time_limit: i32::MAX,
+            revoke_pm_time_limit: i32::MAX,
+            rating_e_decay: 2_419_200,
+            stickers_recent_limit: 200,
+            channels_read_media_period: 604_800,
+            tmp_sessions: None,
+            call_receive_timeout_ms: 20_000,
+            call_ring_timeout_ms: 90_000,
+            call_connect_timeout_ms: 30_000,
+            call_packet_timeout_ms: 10_000,
+            me_url_prefix: "https://t.me/".into(),
+            autoupdate_url_prefix: None,
+            gif_search_username: None,
+            venue_search_username: None,
+            img_search_username: None,
+            static_maps_provider: None,
+            caption_length_max: 1024,
+            message_length_max: 4096,
+            webfile_dc_id: 4.min(self.shared.info.dcs.len() as i32),
+            suggested_lang_code: None,
+            lang_pack_version: None,
+            base_lang_pack_version: None,
+            reactions_default: None,
+            autologin_token: None,
+        })
+        .to_bytes()
+    }
+}
+
+/// Skips the inner query of a wrapper: the fields before it are what we parse.
+struct Skip;
+
+impl Deserializable for Skip {
+    fn deserialize(_buf: &mut Cursor<'_>) -> grammers_tl_types::deserialize::Result<Self> {
+        Ok(Skip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrapper_constructor_ids_match_the_schema() {
+        use grammers_tl_types::{functions, Identifiable};
+        assert_eq!(super::INVOKE_WITH_LAYER, functions::InvokeWithLayer::<()>::CONSTRUCTOR_ID);
+        assert_eq!(super::INIT_CONNECTION, functions::InitConnection::<()>::CONSTRUCTOR_ID);
+        assert_eq!(super::INVOKE_WITHOUT_UPDATES, functions::InvokeWithoutUpdates::<()>::CONSTRUCTOR_ID);
+        assert_eq!(super::INVOKE_AFTER_MSG, functions::InvokeAfterMsg::<()>::CONSTRUCTOR_ID);
+        assert_eq!(super::PING, functions::Ping::CONSTRUCTOR_ID);
+        assert_eq!(super::GET_FUTURE_SALTS, functions::GetFutureSalts::CONSTRUCTOR_ID);
+        assert_eq!(super::DESTROY_SESSION, functions::DestroySession::CONSTRUCTOR_ID);
+    }
+}
