@@ -107,7 +107,13 @@ pub(crate) struct SessionEntry {
     /// Layer from invokeWithLayer, once initConnection was seen.
     pub layer: Option<i32>,
     pub seq: crate::protocol::message::SeqNo,
+    /// The last answers, by the request's msg_id: a request resent with the same msg_id
+    /// (after a reconnect) gets the same answer and is not acted on twice.
+    pub answered: std::collections::VecDeque<(i64, Vec<u8>)>,
 }
+
+/// How many answers a session remembers for resent requests.
+pub(crate) const ANSWERS_KEPT: usize = 512;
 
 /// State one DC keeps.
 #[derive(Default)]

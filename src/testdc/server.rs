@@ -481,8 +481,27 @@ impl Connection {
         }
     }
 
+    /// The answer already given to a request with this msg_id in this session, if any.
+    fn answered(&self, msg_id: i64) -> Option<Vec<u8>> {
+        let key = self.key.as_ref()?;
+        let sessions = self.dc().sessions.lock();
+        let session = sessions.get(&(key.key.id(), self.session_id))?;
+        session.answered.iter().find(|(id, _)| *id == msg_id).map(|(_, a)| a.clone())
+    }
+
     /// Sends an rpc_result, applying the answer faults.
     async fn answer(&mut self, incoming: Incoming, mut result: Vec<u8>) -> Result<(), ()> {
+        if let Some(key) = &self.key {
+            let mut sessions = self.dc().sessions.lock();
+            if let Some(session) = sessions.get_mut(&(key.key.id(), self.session_id)) {
+                if !session.answered.iter().any(|(id, _)| *id == incoming.msg_id) {
+                    if session.answered.len() == super::ANSWERS_KEPT {
+                        session.answered.pop_front();
+                    }
+                    session.answered.push_back((incoming.msg_id, result.clone()));
+                }
+            }
+        }
         let faults = self.shared.faults.clone();
         if faults.roll(Fault::Gzip) {
             result = write_gzip_packed(&result);
@@ -520,6 +539,10 @@ impl Connection {
 
     /// invokeWithLayer / initConnection wrappers, then the API call itself.
     async fn on_query(&mut self, incoming: Incoming, body: &[u8]) -> Result<(), ()> {
+        if let Some(previous) = self.answered(incoming.msg_id) {
+            // Resent after a reconnect: the same answer, nothing done twice.
+            return self.answer(incoming, previous).await;
+        }
         if body.len() > MAX_QUERY {
             return self.answer_error(incoming, 400, "INPUT_REQUEST_TOO_LONG").await;
         }
