@@ -58,8 +58,8 @@ impl Error {
     pub fn rpc(code: i32, raw: &str) -> Self {
         let (name, value) = split_rpc_name(raw);
         let message = match value {
-            Some(v) => format!("Telegram answered {code} {raw} ({name}, value {v})"),
-            None => format!("Telegram answered {code} {raw}"),
+            Some(v) => format!("the server answered {code} {raw} ({name}, value {v})"),
+            None => format!("the server answered {code} {raw}"),
         };
         Self {
             kind: ErrorKind::Rpc,

@@ -1240,26 +1240,41 @@ FQIDAQAB
 
     #[test]
     fn rsa_pad_known_answer() {
-        // Vector from the grammers project's RSA_PAD test (grammers-crypto src/rsa.rs):
-        // key, data and random bytes (192 - len padding bytes, then the 32-byte temp_key
-        // at offset 192) and the expected ciphertext.
+        // Vector from the grammers project's RSA_PAD test (grammers-crypto 0.11,
+        // src/rsa.rs): key, data, random bytes (the 192 - len padding bytes at offset 0,
+        // the first 32-byte temp_key at offset 192) and the expected ciphertext.
         let n = BigUint::parse_bytes(b"25342889448840415564971689590713473206898847759084779052582026594546022463853940585885215951168491965708222649399180603818074200620463776135424884632162512403163793083921641631564740959529419359595852941166848940585952337613333022396096584117954892216031229237302943701877588456738335398602461675225081791820393153757504952636234951323237820036543581047826906120927972487366805292115792231423684261262330394324750785450942589751755390156647751460719351439969059949569615302809050721500330239005077889855323917509948255722081644689442127297605422579707142646660768825302832201908302295573257427896031830742328565032949", 10).unwrap();
         let key = RsaPublicKey::new(n, BigUint::from(65537u32)).unwrap();
         let data = hex("955ff5a9081a8e635f5743de9b00000004453dc27100000004622f1fcb000000f7a81627bbf511fa4afef71e94a0937474586c1add9198dda81a5df8393871c8293623c5fb968894af1be7dfe9c7be813f9307789242fd0cb0c16a5cb39a8d3e");
         let random = hex("12270000635593b03fee033d0672f9afddf9124de9e77df6251806cba93482e4c9e6e06e7d44e4c4baae821aff91af44789689faaee9bdfc7b2df8c08709afe57396c4638ceaa0dc30114f82447e81d3b53edc423b32660c43a5b8ad057b64500000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007dada0920c4973913229e0f881aec7b9db0c392d34f52fb0995ea493ecb4c09d");
         let expected = hex("b610642a828b4a61fe32931815cae318d311660580f1e0df768f3140f4d37dfcfcac0c2870318de4ff2d2e0e9669bcfdc0bad06cadb1b59d9726b427368a9c7b4fc0d5e7b2e99fc571968705c03acf5341fd7021bef653fa77b3776ae430e366fc46d232459ebe128b08d80e049ae579a48b56ca93b520709468587c81af96666046e9ea85091d729e921e8d8a36f57b27644052dae7387c7f4131701d59cda75251dac66c94276280ef950d3c44c21e5a2454f7da7a6818cf23ae9c490b72b2170d7cbc24f8a93db739d76f2d241c78b80123faaff3e664f074d6375d794dbf2800a0b5bb48d54eceafedfb355bfbebd287d9023264e3b53627888250787a9e");
+        // grammers draws a fresh temp_key on retry by incrementing the previous one as a
+        // big-endian number; this vector needs one retry, which this replays.
         let mut calls = 0;
+        let mut temp_key: [u8; 32] = random[192..224].try_into().unwrap();
         let block = key
             .encrypt_rsa_pad_with(&data, |buf: &mut [u8]| {
                 calls += 1;
-                match calls {
-                    1 => buf.copy_from_slice(&random[..192 - data.len()]),
-                    2 => buf.copy_from_slice(&random[192..224]),
-                    _ => panic!("unexpected retry"),
+                if calls == 1 {
+                    buf.copy_from_slice(&random[..192 - data.len()]);
+                } else {
+                    if calls > 2 {
+                        let mut i = 31;
+                        loop {
+                            let (v, carry) = temp_key[i].overflowing_add(1);
+                            temp_key[i] = v;
+                            if !carry || i == 0 {
+                                break;
+                            }
+                            i -= 1;
+                        }
+                    }
+                    buf.copy_from_slice(&temp_key);
                 }
                 Ok(())
             })
             .unwrap();
+        assert_eq!(calls, 3, "the vector needs exactly one retry");
         assert_eq!(block.to_vec(), expected);
     }
 
