@@ -77,7 +77,11 @@ async fn sends_a_code_on_each_dc_over_each_transport() {
             assert_eq!(sent.next_type, Some(CodeTypeKind::Sms));
             assert_eq!(sent.timeout, Some(60));
             let codes = dc.codes_for(&phone);
-            assert_eq!(codes.len(), 1, "{kind:?} obfuscated={obfuscated} DC {home}: {codes:?}");
+            assert_eq!(
+                codes.len(),
+                1,
+                "{kind:?} obfuscated={obfuscated} DC {home}: {codes:?}"
+            );
             assert_eq!(codes[0].code, home.to_string().repeat(5));
             assert_eq!(codes[0].phone_code_hash, sent.phone_code_hash);
             assert_eq!(codes[0].dc_id, home);
@@ -131,13 +135,20 @@ async fn reserved_numbers_give_their_errors() {
             .await
             .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Rpc, "{phone}: {err}");
-        assert_eq!((err.code, err.name.as_str(), err.value), (code, name, value), "{phone}");
+        assert_eq!(
+            (err.code, err.name.as_str(), err.value),
+            (code, name, value),
+            "{phone}"
+        );
     }
     let err = client
         .send_code("+9997707000", info.api_id, &info.api_hash, settings())
         .await
         .unwrap_err();
-    assert_eq!((err.code, err.name.as_str(), err.value), (420, "FLOOD_WAIT", 2));
+    assert_eq!(
+        (err.code, err.name.as_str(), err.value),
+        (420, "FLOOD_WAIT", 2)
+    );
     let err = client
         .send_code("+9996621234", info.api_id + 1, &info.api_hash, settings())
         .await

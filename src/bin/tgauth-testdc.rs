@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use tgauth::testdc::{TestDc, TestDcOptions};
 
-const USAGE: &str = "usage: tgauth-testdc [--host 127.0.0.1] [--port 0] [--dcs 3] [--key PRIVATE_KEY_PEM]
+const USAGE: &str =
+    "usage: tgauth-testdc [--host 127.0.0.1] [--port 0] [--dcs 3] [--key PRIVATE_KEY_PEM]
                      [--app ID:HASH]... [--published-app ID:HASH]... [--code-limit N]
                      [--faults NAME=P,...]";
 
@@ -31,15 +32,30 @@ fn parse_args(args: Vec<String>) -> Result<TestDcOptions, String> {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--host" => options.host = value()?,
-            "--port" => options.port = value()?.parse().map_err(|_| "--port needs a port number".to_string())?,
-            "--dcs" => options.dcs = value()?.parse().map_err(|_| "--dcs needs a number".to_string())?,
+            "--port" => {
+                options.port = value()?
+                    .parse()
+                    .map_err(|_| "--port needs a port number".to_string())?
+            }
+            "--dcs" => {
+                options.dcs = value()?
+                    .parse()
+                    .map_err(|_| "--dcs needs a number".to_string())?
+            }
             "--key" => {
                 let path = value()?;
-                options.key_pem = Some(std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?);
+                options.key_pem = Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read {path}: {e}"))?,
+                );
             }
             "--app" => options.apps.push(parse_app(&value()?)?),
             "--published-app" => options.published_apps.push(parse_app(&value()?)?),
-            "--code-limit" => options.code_limit = value()?.parse().map_err(|_| "--code-limit needs a number".to_string())?,
+            "--code-limit" => {
+                options.code_limit = value()?
+                    .parse()
+                    .map_err(|_| "--code-limit needs a number".to_string())?
+            }
             "--faults" => options.faults = value()?.parse().map_err(|e| format!("{e}"))?,
             other => return Err(format!("unknown option {other}")),
         }
@@ -59,7 +75,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tgauth-testdc: cannot start: {e}");
@@ -77,13 +96,14 @@ fn main() -> ExitCode {
         println!("{}", dc.info_json());
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("tgauth-testdc: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("tgauth-testdc: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -70,7 +70,9 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--test-servers" => a.test_servers = true,
             "--dc" => {
                 let v = value()?;
-                let (id, addr) = v.split_once('=').ok_or(format!("--dc {v}: expected ID=HOST:PORT"))?;
+                let (id, addr) = v
+                    .split_once('=')
+                    .ok_or(format!("--dc {v}: expected ID=HOST:PORT"))?;
                 let id: i32 = id.parse().map_err(|_| format!("--dc {v}: bad DC id"))?;
                 a.dcs.push((id, addr.to_owned()));
             }
@@ -96,19 +98,28 @@ fn config(a: &Args) -> Result<ClientConfig, String> {
         test_servers: a.test_servers,
         session_path: a.session.as_ref().map(Into::into),
         timeout: Duration::from_secs_f64(a.timeout.clamp(0.001, 3600.0)),
-        transport: a.transport.parse().map_err(|e| format!("--transport: {e}"))?,
+        transport: a
+            .transport
+            .parse()
+            .map_err(|e| format!("--transport: {e}"))?,
         obfuscated: a.obfuscated,
         ..ClientConfig::default()
     };
     for (id, addr) in &a.dcs {
-        let (host, port) = addr.rsplit_once(':').ok_or(format!("--dc {id}={addr}: expected HOST:PORT"))?;
-        let port: u16 = port.parse().map_err(|_| format!("--dc {id}={addr}: bad port"))?;
-        c.dcs.push((*id, resolve_v4(host, port).map_err(|e| e.to_string())?));
+        let (host, port) = addr
+            .rsplit_once(':')
+            .ok_or(format!("--dc {id}={addr}: expected HOST:PORT"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("--dc {id}={addr}: bad port"))?;
+        c.dcs
+            .push((*id, resolve_v4(host, port).map_err(|e| e.to_string())?));
     }
     for file in &a.rsa_keys {
         let pem = std::fs::read_to_string(file).map_err(|e| format!("--rsa-key {file}: {e}"))?;
-        c.rsa_keys
-            .push(RsaPublicKey::from_pkcs1_pem(&pem).map_err(|e| format!("--rsa-key {file}: {e}"))?);
+        c.rsa_keys.push(
+            RsaPublicKey::from_pkcs1_pem(&pem).map_err(|e| format!("--rsa-key {file}: {e}"))?,
+        );
     }
     Ok(c)
 }
@@ -123,7 +134,9 @@ fn describe(sent: &SentCode, dc: i32) -> String {
             }
         }
         Some(SentCodeKind::PaymentRequired) => {
-            lines.push("Telegram asks for a payment first (auth.sentCodePaymentRequired)".to_string());
+            lines.push(
+                "Telegram asks for a payment first (auth.sentCodePaymentRequired)".to_string(),
+            );
             lines.push(format!(
                 "  product:          {} ({} {})",
                 sent.store_product.as_deref().unwrap_or("?"),
@@ -133,7 +146,10 @@ fn describe(sent: &SentCode, dc: i32) -> String {
         }
         _ => {
             let kind = sent.code_type.map(|k| k.name()).unwrap_or("?");
-            let length = sent.length.map(|l| format!(" (length {l})")).unwrap_or_default();
+            let length = sent
+                .length
+                .map(|l| format!(" (length {l})"))
+                .unwrap_or_default();
             lines.push("Login code sent (auth.sentCode)".to_string());
             lines.push(format!("  type:             {kind}{length}"));
             if let Some(p) = &sent.pattern {
@@ -154,7 +170,9 @@ fn describe(sent: &SentCode, dc: i32) -> String {
             ));
             lines.push(format!(
                 "  timeout:          {}",
-                sent.timeout.map(|t| format!("{t} s")).unwrap_or("none".into())
+                sent.timeout
+                    .map(|t| format!("{t} s"))
+                    .unwrap_or("none".into())
             ));
         }
     }
@@ -243,15 +261,27 @@ fn main() -> ExitCode {
         config.dcs = info
             .dcs
             .iter()
-            .map(|d| (d.id, format!("{}:{}", d.host, d.port).parse().expect("an address")))
+            .map(|d| {
+                (
+                    d.id,
+                    format!("{}:{}", d.host, d.port)
+                        .parse()
+                        .expect("an address"),
+                )
+            })
             .collect();
-        config.rsa_keys = vec![RsaPublicKey::from_pkcs1_pem(&info.rsa_public_key).expect("our own key")];
+        config.rsa_keys =
+            vec![RsaPublicKey::from_pkcs1_pem(&info.rsa_public_key).expect("our own key")];
         if !args.json {
             eprintln!(
                 "No Telegram credentials given (--api-id/--api-hash or TG_API_ID/TG_API_HASH): \
                  using an embedded test DC with {} DCs on {} (app {}).",
                 info.dcs.len(),
-                info.dcs.iter().map(|d| format!("{}:{}", d.host, d.port)).collect::<Vec<_>>().join(", "),
+                info.dcs
+                    .iter()
+                    .map(|d| format!("{}:{}", d.host, d.port))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 info.api_id
             );
         }

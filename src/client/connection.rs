@@ -211,17 +211,23 @@ impl Actor {
             self.acks.clear();
             let fail_kind = match broken {
                 Broken::Closed => {
-                    self.fail_all(|| Error::cancelled());
+                    self.fail_all(Error::cancelled);
                     return;
                 }
                 Broken::KeyLost => {
                     key_losses += 1;
-                    log::warn!("DC {}: the server forgot our auth key; making a new one", self.settings.dc_id);
+                    log::warn!(
+                        "DC {}: the server forgot our auth key; making a new one",
+                        self.settings.dc_id
+                    );
                     self.auth_key = None;
                     (self.settings.on_key)(self.settings.dc_id, None);
                     self.new_session();
                     if key_losses > 2 {
-                        Some(Error::new(ErrorKind::Security, "the DC keeps forgetting our auth key"))
+                        Some(Error::new(
+                            ErrorKind::Security,
+                            "the DC keeps forgetting our auth key",
+                        ))
                     } else {
                         None
                     }
@@ -230,22 +236,36 @@ impl Actor {
                 Broken::Network(why) => {
                     log::debug!("DC {}: connection lost: {why}", self.settings.dc_id);
                     broken_in_a_row += 1;
-                    Some(Error::new(ErrorKind::Network, format!("DC {}: {why}", self.settings.dc_id)))
+                    Some(Error::new(
+                        ErrorKind::Network,
+                        format!("DC {}: {why}", self.settings.dc_id),
+                    ))
                 }
                 Broken::Security(why) => {
-                    log::warn!("DC {}: dropped a connection that failed a security check: {why}", self.settings.dc_id);
+                    log::warn!(
+                        "DC {}: dropped a connection that failed a security check: {why}",
+                        self.settings.dc_id
+                    );
                     broken_in_a_row += 1;
-                    Some(Error::new(ErrorKind::Security, format!("DC {}: {why}", self.settings.dc_id)))
+                    Some(Error::new(
+                        ErrorKind::Security,
+                        format!("DC {}: {why}", self.settings.dc_id),
+                    ))
                 }
             };
             if let Some(err) = fail_kind {
                 // Each request gets a bounded number of attempts; a refused connect fails
                 // everything at once rather than spinning.
-                let connect_refused = broken_in_a_row > 0 && matches!(err.kind, ErrorKind::Network | ErrorKind::Io) && err.message.contains("connect");
+                let connect_refused = broken_in_a_row > 0
+                    && matches!(err.kind, ErrorKind::Network | ErrorKind::Io)
+                    && err.message.contains("connect");
                 let mut keep = VecDeque::new();
                 while let Some(mut p) = self.queue.pop_front() {
                     p.attempts += 1;
-                    if connect_refused || p.attempts >= MAX_ATTEMPTS || matches!(err.kind, ErrorKind::Protocol) {
+                    if connect_refused
+                        || p.attempts >= MAX_ATTEMPTS
+                        || matches!(err.kind, ErrorKind::Protocol)
+                    {
                         let _ = p.inv.reply.send(Err(err.clone()));
                     } else {
                         keep.push_back(p);
@@ -254,7 +274,8 @@ impl Actor {
                 self.queue = keep;
                 if !connect_refused {
                     // A short pause so a flapping server is not hammered.
-                    tokio::time::sleep(Duration::from_millis(20 * broken_in_a_row.min(10) as u64)).await;
+                    tokio::time::sleep(Duration::from_millis(20 * broken_in_a_row.min(10) as u64))
+                        .await;
                 }
             }
         }
@@ -284,7 +305,11 @@ impl Actor {
     }
 
     fn fail_all(&mut self, err: impl Fn() -> Error) {
-        for p in self.queue.drain(..).chain(self.sent.drain().map(|(_, p)| p)) {
+        for p in self
+            .queue
+            .drain(..)
+            .chain(self.sent.drain().map(|(_, p)| p))
+        {
             let _ = p.inv.reply.send(Err(err()));
         }
     }
@@ -292,16 +317,24 @@ impl Actor {
     /// One TCP connection's life.
     async fn connection(&mut self, rx: &mut mpsc::UnboundedReceiver<Invocation>) -> Broken {
         let s = &self.settings;
-        let stream = match tokio::time::timeout(s.connect_timeout, TcpStream::connect(s.addr)).await {
+        let stream = match tokio::time::timeout(s.connect_timeout, TcpStream::connect(s.addr)).await
+        {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => return Broken::Network(format!("cannot connect to {}: {e}", s.addr)),
             Err(_) => return Broken::Network(format!("cannot connect to {}: timed out", s.addr)),
         };
-        let (mut reader, mut writer) =
-            match connect_framed(stream, s.transport, s.obfuscated, s.wire_dc_id as i16, MAX_FRAME).await {
-                Ok(halves) => halves,
-                Err(e) => return Broken::Network(format!("cannot connect to {}: {e}", s.addr)),
-            };
+        let (mut reader, mut writer) = match connect_framed(
+            stream,
+            s.transport,
+            s.obfuscated,
+            s.wire_dc_id as i16,
+            MAX_FRAME,
+        )
+        .await
+        {
+            Ok(halves) => halves,
+            Err(e) => return Broken::Network(format!("cannot connect to {}: {e}", s.addr)),
+        };
         // A reader task, so a partly read frame is never lost to select!.
         let (frames_tx, mut frames) = mpsc::channel::<Result<Frame, String>>(64);
         let reader_task = tokio::spawn(async move {
@@ -384,12 +417,24 @@ impl Actor {
         loop {
             let mut out = Vec::with_capacity(body.len() + 20);
             write_plain(self.clock.next(MsgIdKind::Client), &body, &mut out);
-            writer.send(&out).await.map_err(|e| Broken::Network(e.to_string()))?;
+            writer
+                .send(&out)
+                .await
+                .map_err(|e| Broken::Network(e.to_string()))?;
             let frame = match tokio::time::timeout_at(deadline, frames.recv()).await {
                 Ok(Some(Ok(frame))) => frame,
                 Ok(Some(Err(e))) => return Err(Broken::Network(e)),
-                Ok(None) => return Err(Broken::Network("connection closed during the handshake".into())),
-                Err(_) => return Err(Broken::Handshake(Error::new(ErrorKind::Timeout, "the auth key handshake timed out"))),
+                Ok(None) => {
+                    return Err(Broken::Network(
+                        "connection closed during the handshake".into(),
+                    ))
+                }
+                Err(_) => {
+                    return Err(Broken::Handshake(Error::new(
+                        ErrorKind::Timeout,
+                        "the auth key handshake timed out",
+                    )))
+                }
             };
             let payload = match frame {
                 Frame::Packet(p) => p,
@@ -400,12 +445,14 @@ impl Actor {
                     )))
                 }
             };
-            let (_, answer) = read_plain(&payload).map_err(|e| Broken::Security(format!("handshake: {e}")))?;
+            let (_, answer) =
+                read_plain(&payload).map_err(|e| Broken::Security(format!("handshake: {e}")))?;
             match hs.handle(answer) {
                 Ok(ClientStep::Send(next)) => body = next,
                 Ok(ClientStep::Done(outcome)) => {
                     self.salt = outcome.first_salt;
-                    self.clock.sync_to(message::unix_now() as i64 + outcome.time_offset);
+                    self.clock
+                        .sync_to(message::unix_now() as i64 + outcome.time_offset);
                     self.clock_synced = true;
                     (s.on_key)(s.dc_id, Some(*outcome.auth_key.bytes()));
                     log::info!("DC {}: new auth key {:?}", s.dc_id, outcome.auth_key);
@@ -419,7 +466,10 @@ impl Actor {
                         H::Security(_) | H::UnknownKey(_) => ErrorKind::Security,
                         H::Protocol(_) | H::Refused(_) => ErrorKind::Protocol,
                     };
-                    return Err(Broken::Handshake(Error::new(kind, format!("DC {}: {e}", s.dc_id))));
+                    return Err(Broken::Handshake(Error::new(
+                        kind,
+                        format!("DC {}: {e}", s.dc_id),
+                    )));
                 }
             }
         }
@@ -457,9 +507,17 @@ impl Actor {
             let mut items: Vec<(i64, i32, Vec<u8>)> = Vec::new();
             let mut inner_ids = Vec::new();
             if !self.acks.is_empty() {
-                let ids: Vec<i64> = self.acks.drain(..self.acks.len().min(message::MAX_ID_LIST)).collect();
-                let ack = enums::MsgsAck::Ack(grammers_tl_types::types::MsgsAck { msg_ids: ids }).to_bytes();
-                items.push((self.clock.next(MsgIdKind::Client), self.seq.next(false), ack));
+                let ids: Vec<i64> = self
+                    .acks
+                    .drain(..self.acks.len().min(message::MAX_ID_LIST))
+                    .collect();
+                let ack = enums::MsgsAck::Ack(grammers_tl_types::types::MsgsAck { msg_ids: ids })
+                    .to_bytes();
+                items.push((
+                    self.clock.next(MsgIdKind::Client),
+                    self.seq.next(false),
+                    ack,
+                ));
             }
             let mut bytes = 0;
             while let Some(mut p) = self.queue.pop_front() {
@@ -491,19 +549,28 @@ impl Actor {
             } else {
                 // Resent items keep old (lower) ids; the container's must exceed them all.
                 items.sort_by_key(|i| i.0);
-                let refs: Vec<(i64, i32, &[u8])> = items.iter().map(|(a, b, c)| (*a, *b, c.as_slice())).collect();
+                let refs: Vec<(i64, i32, &[u8])> = items
+                    .iter()
+                    .map(|(a, b, c)| (*a, *b, c.as_slice()))
+                    .collect();
                 let mut body = Vec::with_capacity(bytes + 16 * refs.len() + 8);
                 write_container(&refs, &mut body);
                 let id = self.clock.next(MsgIdKind::Client);
                 self.containers.insert(id, inner_ids);
                 (id, self.seq.next(false), body)
             };
-            let key = self.auth_key.as_ref().expect("a key before any encrypted message");
+            let key = self
+                .auth_key
+                .as_ref()
+                .expect("a key before any encrypted message");
             let mut plain = Vec::with_capacity(body.len() + 32);
             write_envelope(self.salt, self.session_id, msg_id, seq, &body, &mut plain);
             let mut frame = Vec::with_capacity(plain.len() + 56);
             cipher::encrypt(key, Side::Client, &plain, &mut frame);
-            writer.send(&frame).await.map_err(|e| Broken::Network(e.to_string()))?;
+            writer
+                .send(&frame)
+                .await
+                .map_err(|e| Broken::Network(e.to_string()))?;
         }
         Ok(())
     }
@@ -520,7 +587,10 @@ impl Actor {
             // Keep auth_key_id + msg_key + whole 16-byte blocks; the rest is transport padding.
             payload.truncate(24 + (payload.len() - 24) / 16 * 16);
         }
-        let key = self.auth_key.as_ref().ok_or_else(|| Broken::Security("message before a key".into()))?;
+        let key = self
+            .auth_key
+            .as_ref()
+            .ok_or_else(|| Broken::Security("message before a key".into()))?;
         // Items 13-15: our key id, length, msg_key, padding, lengths. All failures look alike.
         let plain = cipher::decrypt(key, Side::Server, &mut payload)
             .map_err(|e| Broken::Security(e.to_string()))?;
@@ -542,16 +612,24 @@ impl Actor {
             .map_err(|e| Broken::Security(e.to_string()))
     }
 
-    fn on_message(&mut self, msg_id: i64, seq_no: i32, body: &[u8], depth: u32) -> Result<(), Broken> {
+    fn on_message(
+        &mut self,
+        msg_id: i64,
+        seq_no: i32,
+        body: &[u8],
+        depth: u32,
+    ) -> Result<(), Broken> {
         if seq_no % 2 == 1 {
             self.acks.push(msg_id);
         }
         let id = constructor_of(body).ok_or_else(|| Broken::Security("empty message".into()))?;
         match id {
             RPC_RESULT => {
-                let (req_id, result) = read_rpc_result(body).map_err(|e| Broken::Security(e.to_string()))?;
+                let (req_id, result) =
+                    read_rpc_result(body).map_err(|e| Broken::Security(e.to_string()))?;
                 let result = if constructor_of(result) == Some(GZIP_PACKED) {
-                    read_gzip_packed(result, MAX_UNPACKED).map_err(|e| Broken::Security(e.to_string()))?
+                    read_gzip_packed(result, MAX_UNPACKED)
+                        .map_err(|e| Broken::Security(e.to_string()))?
                 } else {
                     result.to_vec()
                 };
@@ -561,7 +639,9 @@ impl Actor {
                 self.inited = true;
                 let answer = if constructor_of(&result) == Some(RPC_ERROR) {
                     match enums::RpcError::from_bytes(&result) {
-                        Ok(enums::RpcError::Error(e)) => Err(Error::rpc(e.error_code, &e.error_message)),
+                        Ok(enums::RpcError::Error(e)) => {
+                            Err(Error::rpc(e.error_code, &e.error_message))
+                        }
                         Err(_) => Err(Error::new(ErrorKind::Protocol, "malformed rpc_error")),
                     }
                 } else {
@@ -574,7 +654,8 @@ impl Actor {
                 if depth > 0 {
                     return Err(Broken::Security("nested container".into()));
                 }
-                let items = read_container(msg_id, body).map_err(|e| Broken::Security(e.to_string()))?;
+                let items =
+                    read_container(msg_id, body).map_err(|e| Broken::Security(e.to_string()))?;
                 let now = self.clock_synced.then(|| self.clock.now_secs());
                 for item in items {
                     self.check_msg_id(item.msg_id, now)?;
@@ -583,16 +664,23 @@ impl Actor {
                 Ok(())
             }
             GZIP_PACKED => {
-                let unpacked = read_gzip_packed(body, MAX_UNPACKED).map_err(|e| Broken::Security(e.to_string()))?;
+                let unpacked = read_gzip_packed(body, MAX_UNPACKED)
+                    .map_err(|e| Broken::Security(e.to_string()))?;
                 self.on_message(msg_id, seq_no, &unpacked, depth)
             }
             NEW_SESSION_CREATED => {
-                let Ok(enums::NewSession::Created(created)) = enums::NewSession::from_bytes(body) else {
+                let Ok(enums::NewSession::Created(created)) = enums::NewSession::from_bytes(body)
+                else {
                     return Err(Broken::Security("malformed new_session_created".into()));
                 };
                 self.salt = created.server_salt;
                 // Requests older than first_msg_id were not seen by this session.
-                let old: Vec<i64> = self.sent.keys().copied().filter(|id| *id < created.first_msg_id).collect();
+                let old: Vec<i64> = self
+                    .sent
+                    .keys()
+                    .copied()
+                    .filter(|id| *id < created.first_msg_id)
+                    .collect();
                 self.resend_new_ids(&old);
                 Ok(())
             }
@@ -601,12 +689,20 @@ impl Actor {
                     return Err(Broken::Security("malformed bad_msg_notification".into()));
                 };
                 let (bad_id, code, new_salt) = match notification {
-                    enums::BadMsgNotification::BadServerSalt(b) => (b.bad_msg_id, b.error_code, Some(b.new_server_salt)),
-                    enums::BadMsgNotification::Notification(b) => (b.bad_msg_id, b.error_code, None),
+                    enums::BadMsgNotification::BadServerSalt(b) => {
+                        (b.bad_msg_id, b.error_code, Some(b.new_server_salt))
+                    }
+                    enums::BadMsgNotification::Notification(b) => {
+                        (b.bad_msg_id, b.error_code, None)
+                    }
                 };
                 // Item 19: only for a msg_id we really sent.
                 let affected: Vec<i64> = if let Some(inner) = self.containers.get(&bad_id) {
-                    inner.iter().copied().filter(|id| self.sent.contains_key(id)).collect()
+                    inner
+                        .iter()
+                        .copied()
+                        .filter(|id| self.sent.contains_key(id))
+                        .collect()
                 } else if self.sent.contains_key(&bad_id) {
                     vec![bad_id]
                 } else {

@@ -80,7 +80,10 @@ impl Error {
     }
 
     pub(crate) fn timeout() -> Self {
-        Self::new(ErrorKind::Timeout, "the request did not complete before its deadline")
+        Self::new(
+            ErrorKind::Timeout,
+            "the request did not complete before its deadline",
+        )
     }
 }
 
@@ -114,13 +117,28 @@ mod tests {
 
     #[test]
     fn splits_numbers_out_of_names() {
-        assert_eq!(split_rpc_name("FLOOD_WAIT_42"), ("FLOOD_WAIT".into(), Some(42)));
-        assert_eq!(split_rpc_name("PHONE_MIGRATE_2"), ("PHONE_MIGRATE".into(), Some(2)));
-        assert_eq!(split_rpc_name("PHONE_NUMBER_INVALID"), ("PHONE_NUMBER_INVALID".into(), None));
-        assert_eq!(split_rpc_name("2FA_CONFIRM_WAIT_10"), ("2FA_CONFIRM_WAIT".into(), Some(10)));
+        assert_eq!(
+            split_rpc_name("FLOOD_WAIT_42"),
+            ("FLOOD_WAIT".into(), Some(42))
+        );
+        assert_eq!(
+            split_rpc_name("PHONE_MIGRATE_2"),
+            ("PHONE_MIGRATE".into(), Some(2))
+        );
+        assert_eq!(
+            split_rpc_name("PHONE_NUMBER_INVALID"),
+            ("PHONE_NUMBER_INVALID".into(), None)
+        );
+        assert_eq!(
+            split_rpc_name("2FA_CONFIRM_WAIT_10"),
+            ("2FA_CONFIRM_WAIT".into(), Some(10))
+        );
         assert_eq!(split_rpc_name("_5"), ("_5".into(), None));
         let e = Error::rpc(420, "FLOOD_WAIT_77000");
-        assert_eq!((e.code, e.name.as_str(), e.value), (420, "FLOOD_WAIT", 77000));
+        assert_eq!(
+            (e.code, e.name.as_str(), e.value),
+            (420, "FLOOD_WAIT", 77000)
+        );
         assert!(e.is_rpc("FLOOD_WAIT"));
     }
 }

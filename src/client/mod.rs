@@ -6,8 +6,8 @@
 mod connection;
 pub mod error;
 pub mod runtime;
-pub mod session;
 mod sent_code;
+pub mod session;
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, SocketAddrV4, ToSocketAddrs};
@@ -90,9 +90,12 @@ impl Default for ClientConfig {
 
 /// Resolves `host:port` to one IPv4 address (sessions store IPv4 addresses).
 pub fn resolve_v4(host: &str, port: u16) -> Result<SocketAddr, Error> {
-    let addrs = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("cannot resolve {host}: {e}")))?;
+    let addrs = (host, port).to_socket_addrs().map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("cannot resolve {host}: {e}"),
+        )
+    })?;
     let mut first = None;
     for addr in addrs {
         if addr.is_ipv4() {
@@ -130,7 +133,9 @@ impl Client {
         if config.dcs.is_empty() {
             if config.test_servers {
                 for (id, ip) in TELEGRAM_TEST_DCS {
-                    fallback.dc_options.insert(id, dc_option(id, SocketAddrV4::new(ip.into(), 443)));
+                    fallback
+                        .dc_options
+                        .insert(id, dc_option(id, SocketAddrV4::new(ip.into(), 443)));
                 }
                 fallback.home_dc = 2;
             } else {
@@ -138,7 +143,9 @@ impl Client {
             }
         } else {
             for (id, addr) in &config.dcs {
-                fallback.dc_options.insert(*id, dc_option(*id, to_v4(*addr)?));
+                fallback
+                    .dc_options
+                    .insert(*id, dc_option(*id, to_v4(*addr)?));
             }
             fallback.home_dc = config.dcs[0].0;
         }
@@ -208,13 +215,20 @@ impl Client {
             return Ok(link.clone());
         }
         let option = self.inner.session.dc(dc_id).ok_or_else(|| {
-            Error::new(ErrorKind::Protocol, format!("no address known for DC {dc_id}"))
+            Error::new(
+                ErrorKind::Protocol,
+                format!("no address known for DC {dc_id}"),
+            )
         })?;
         let session = self.inner.session.clone();
         let c = &self.inner.config;
         let settings = LinkSettings {
             dc_id,
-            wire_dc_id: if c.test_servers && c.dcs.is_empty() { 10_000 + dc_id } else { dc_id },
+            wire_dc_id: if c.test_servers && c.dcs.is_empty() {
+                10_000 + dc_id
+            } else {
+                dc_id
+            },
             addr: SocketAddr::V4(option.ipv4),
             transport: c.transport,
             obfuscated: c.obfuscated,
@@ -233,7 +247,12 @@ impl Client {
     }
 
     /// Sends a serialised query to a DC and returns the raw answer.
-    pub async fn invoke_raw(&self, dc_id: i32, query: Vec<u8>, api_id: i32) -> Result<Vec<u8>, Error> {
+    pub async fn invoke_raw(
+        &self,
+        dc_id: i32,
+        query: Vec<u8>,
+        api_id: i32,
+    ) -> Result<Vec<u8>, Error> {
         self.link(dc_id)?.invoke(query, api_id).await
     }
 
@@ -246,24 +265,35 @@ impl Client {
         let raw = self
             .invoke_raw(from_dc, functions::help::GetConfig {}.to_bytes(), api_id)
             .await?;
-        let enums::Config::Config(config) = enums::Config::from_bytes(&raw)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("bad help.getConfig answer: {e}")))?;
+        let enums::Config::Config(config) = enums::Config::from_bytes(&raw).map_err(|e| {
+            Error::new(
+                ErrorKind::Protocol,
+                format!("bad help.getConfig answer: {e}"),
+            )
+        })?;
         let mut found = false;
         self.inner.session.update(|data| {
             for enums::DcOption::Option(o) in &config.dc_options {
                 if o.ipv6 || o.media_only || o.cdn {
                     continue;
                 }
-                let Ok(ip) = o.ip_address.parse::<std::net::Ipv4Addr>() else { continue };
+                let Ok(ip) = o.ip_address.parse::<std::net::Ipv4Addr>() else {
+                    continue;
+                };
                 let addr = SocketAddrV4::new(ip, o.port as u16);
-                data.dc_options.entry(o.id).or_insert_with(|| dc_option(o.id, addr));
+                data.dc_options
+                    .entry(o.id)
+                    .or_insert_with(|| dc_option(o.id, addr));
                 found |= o.id == wanted;
             }
         })?;
         if found {
             Ok(())
         } else {
-            Err(Error::new(ErrorKind::Protocol, format!("help.getConfig does not list DC {wanted}")))
+            Err(Error::new(
+                ErrorKind::Protocol,
+                format!("help.getConfig does not list DC {wanted}"),
+            ))
         }
     }
 
@@ -276,7 +306,12 @@ impl Client {
         settings: types::CodeSettings,
     ) -> Result<SentCode, Error> {
         let deadline = self.inner.config.timeout;
-        match tokio::time::timeout(deadline, self.send_code_inner(phone_number, api_id, api_hash, settings)).await {
+        match tokio::time::timeout(
+            deadline,
+            self.send_code_inner(phone_number, api_id, api_hash, settings),
+        )
+        .await
+        {
             Ok(result) => result,
             Err(_) => Err(Error::timeout()),
         }
@@ -309,7 +344,9 @@ impl Client {
                 Err(err) => err,
             };
             match err.name.as_str() {
-                "PHONE_MIGRATE" | "NETWORK_MIGRATE" | "USER_MIGRATE" if err.kind == ErrorKind::Rpc => {
+                "PHONE_MIGRATE" | "NETWORK_MIGRATE" | "USER_MIGRATE"
+                    if err.kind == ErrorKind::Rpc =>
+                {
                     let target = i32::try_from(err.value).unwrap_or(-1);
                     if target == dc {
                         return Err(Error {
@@ -320,7 +357,10 @@ impl Client {
                     hops += 1;
                     if hops > MAX_MIGRATIONS || target <= 0 {
                         return Err(Error {
-                            message: format!("gave up after {MAX_MIGRATIONS} DC migrations: {}", err.message),
+                            message: format!(
+                                "gave up after {MAX_MIGRATIONS} DC migrations: {}",
+                                err.message
+                            ),
                             ..err
                         });
                     }
@@ -332,7 +372,9 @@ impl Client {
                 }
                 "FLOOD_WAIT" if err.kind == ErrorKind::Rpc => {
                     let secs = err.value.max(0) as u64;
-                    if secs > self.inner.config.flood_sleep_threshold as u64 || sleeps >= MAX_FLOOD_SLEEPS {
+                    if secs > self.inner.config.flood_sleep_threshold as u64
+                        || sleeps >= MAX_FLOOD_SLEEPS
+                    {
                         return Err(err);
                     }
                     sleeps += 1;

@@ -145,9 +145,15 @@ impl From<enums::auth::SentCode> for SentCode {
                     ..SentCode::default()
                 };
                 match code.r#type {
-                    T::App(t) => (out.code_type, out.length) = (Some(CodeTypeKind::App), Some(t.length)),
-                    T::Sms(t) => (out.code_type, out.length) = (Some(CodeTypeKind::Sms), Some(t.length)),
-                    T::Call(t) => (out.code_type, out.length) = (Some(CodeTypeKind::Call), Some(t.length)),
+                    T::App(t) => {
+                        (out.code_type, out.length) = (Some(CodeTypeKind::App), Some(t.length))
+                    }
+                    T::Sms(t) => {
+                        (out.code_type, out.length) = (Some(CodeTypeKind::Sms), Some(t.length))
+                    }
+                    T::Call(t) => {
+                        (out.code_type, out.length) = (Some(CodeTypeKind::Call), Some(t.length))
+                    }
                     T::FlashCall(t) => {
                         out.code_type = Some(CodeTypeKind::FlashCall);
                         out.pattern = Some(t.pattern);

@@ -43,7 +43,10 @@ struct FileSession {
 }
 
 fn session_error(path: &Path, what: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Session, format!("session file {}: {what}", path.display()))
+    Error::new(
+        ErrorKind::Session,
+        format!("session file {}: {what}", path.display()),
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -65,7 +68,10 @@ fn parse(path: &Path, text: &str) -> Result<SessionData, Error> {
     let file: FileSession =
         serde_json::from_str(text).map_err(|e| session_error(path, format!("corrupt ({e})")))?;
     if file.format != FORMAT || file.version != VERSION {
-        return Err(session_error(path, "not a tgauth session of a known version"));
+        return Err(session_error(
+            path,
+            "not a tgauth session of a known version",
+        ));
     }
     let mut data = SessionData {
         home_dc: file.home_dc,
@@ -179,7 +185,12 @@ impl SessionStore {
             .write(true)
             .mode(0o600)
             .open(&lock_path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open {}: {e}", lock_path.display())))?;
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot open {}: {e}", lock_path.display()),
+                )
+            })?;
         // SAFETY: flock on a descriptor we own; no memory is involved.
         let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
@@ -241,7 +252,9 @@ impl SessionStore {
     }
 
     fn write(&self, text: &str) -> Result<(), Error> {
-        let Some(path) = &self.path else { return Ok(()) };
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -286,8 +299,12 @@ impl StringSession {
     /// Parses a "1..." string session of Telethon (`>B4sH256s` / `>B16sH256s`, urlsafe
     /// base64) or GramJS (dc byte, u16 address length, address text, u16 port, key; base64).
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::new(ErrorKind::InvalidArgument, format!("string session: {why}"));
-        let body = s.trim().strip_prefix('1').ok_or_else(|| bad("unknown version (expected \"1...\")"))?;
+        let bad =
+            |why: &str| Error::new(ErrorKind::InvalidArgument, format!("string session: {why}"));
+        let body = s
+            .trim()
+            .strip_prefix('1')
+            .ok_or_else(|| bad("unknown version (expected \"1...\")"))?;
         let bytes = base64::engine::general_purpose::URL_SAFE
             .decode(body)
             .or_else(|_| base64::engine::general_purpose::STANDARD.decode(body))
@@ -312,8 +329,14 @@ impl StringSession {
             }
         }
         let (ip, at): (std::net::IpAddr, usize) = match bytes.len() {
-            263 => (Ipv4Addr::from(<[u8; 4]>::try_from(&bytes[1..5]).expect("4")).into(), 5),
-            275 => (Ipv6Addr::from(<[u8; 16]>::try_from(&bytes[1..17]).expect("16")).into(), 17),
+            263 => (
+                Ipv4Addr::from(<[u8; 4]>::try_from(&bytes[1..5]).expect("4")).into(),
+                5,
+            ),
+            275 => (
+                Ipv6Addr::from(<[u8; 16]>::try_from(&bytes[1..17]).expect("16")).into(),
+                17,
+            ),
             _ => return Err(bad("unexpected length")),
         };
         let port = u16::from_be_bytes([bytes[at], bytes[at + 1]]);
@@ -353,7 +376,8 @@ mod tests {
     use super::*;
 
     fn temp_path(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("tgauth-session-test-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("tgauth-session-test-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir.join("s.session")
@@ -365,7 +389,8 @@ mod tests {
             dc_options: HashMap::new(),
             ..SessionData::default()
         };
-        data.dc_options.insert(2, dc_option(2, "127.0.0.1:4000".parse().unwrap()));
+        data.dc_options
+            .insert(2, dc_option(2, "127.0.0.1:4000".parse().unwrap()));
         data
     }
 

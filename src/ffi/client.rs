@@ -227,7 +227,11 @@ pub struct tg_sent_code {
 /// Called exactly once per accepted `tg_send_code`, on a library thread: with the result
 /// (`error` NULL) or an error (`sent_code` NULL). Both are borrowed for the call only.
 pub type tg_send_code_callback = Option<
-    unsafe extern "C" fn(user_data: *mut c_void, sent_code: *const tg_sent_code, error: *const tg_error),
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        sent_code: *const tg_sent_code,
+        error: *const tg_error,
+    ),
 >;
 
 /// Calls the user's callback exactly once: on `complete`, or, if dropped first (a panic,
@@ -271,7 +275,10 @@ impl Drop for Completer {
         if !self.done {
             log::error!("a request ended without completing; reporting it as an internal error");
             self.done = true;
-            self.call(Err(Error::new(ErrorKind::Internal, "the request ended unexpectedly")));
+            self.call(Err(Error::new(
+                ErrorKind::Internal,
+                "the request ended unexpectedly",
+            )));
         }
     }
 }
@@ -302,7 +309,12 @@ fn with_sent_code<R>(sent: &SentCode, f: impl FnOnce(&tg_sent_code) -> R) -> R {
         },
     };
     let hash = c_string(&sent.phone_code_hash);
-    let (pattern, prefix, url, email) = (opt(&sent.pattern), opt(&sent.prefix), opt(&sent.url), opt(&sent.email_pattern));
+    let (pattern, prefix, url, email) = (
+        opt(&sent.pattern),
+        opt(&sent.prefix),
+        opt(&sent.url),
+        opt(&sent.email_pattern),
+    );
     let (beginning, receipt) = (opt(&sent.beginning), opt(&sent.receipt));
     let (product, support_address, support_subject, currency) = (
         opt(&sent.store_product),
@@ -313,7 +325,9 @@ fn with_sent_code<R>(sent: &SentCode, f: impl FnOnce(&tg_sent_code) -> R) -> R {
     f(&tg_sent_code {
         kind: match sent.kind {
             Some(SentCodeKind::Success) => tg_sent_code_kind::TG_SENT_CODE_KIND_SUCCESS,
-            Some(SentCodeKind::PaymentRequired) => tg_sent_code_kind::TG_SENT_CODE_KIND_PAYMENT_REQUIRED,
+            Some(SentCodeKind::PaymentRequired) => {
+                tg_sent_code_kind::TG_SENT_CODE_KIND_PAYMENT_REQUIRED
+            }
             _ => tg_sent_code_kind::TG_SENT_CODE_KIND_CODE,
         },
         phone_code_hash: hash.as_ptr(),
@@ -354,7 +368,10 @@ fn with_sent_code<R>(sent: &SentCode, f: impl FnOnce(&tg_sent_code) -> R) -> R {
 /// # Safety
 /// `config` is NULL or from `tg_config_new`; `client_out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn tg_client_new(config: *const tg_config, client_out: *mut *mut tg_client) -> tg_result {
+pub unsafe extern "C" fn tg_client_new(
+    config: *const tg_config,
+    client_out: *mut *mut tg_client,
+) -> tg_result {
     guard(tg_result::TG_RESULT_INTERNAL, || {
         if config.is_null() || client_out.is_null() {
             return tg_result::TG_RESULT_INVALID_ARGUMENT;

@@ -162,7 +162,10 @@ pub unsafe extern "C" fn tg_config_set_session_string(
 /// # Safety
 /// `config` is NULL or from `tg_config_new`.
 #[no_mangle]
-pub unsafe extern "C" fn tg_config_set_timeout_ms(config: *mut tg_config, timeout_ms: u32) -> tg_result {
+pub unsafe extern "C" fn tg_config_set_timeout_ms(
+    config: *mut tg_config,
+    timeout_ms: u32,
+) -> tg_result {
     guard(tg_result::TG_RESULT_INTERNAL, || {
         let config = config_mut!(config);
         if !(1..=3_600_000).contains(&timeout_ms) {

@@ -55,7 +55,11 @@ fn options(json: Option<String>) -> Result<TestDcOptions, tg_result> {
     }
     o.key_pem = parsed.key_pem;
     o.apps = parsed.apps.into_iter().map(|a| (a.id, a.hash)).collect();
-    o.published_apps = parsed.published_apps.into_iter().map(|a| (a.id, a.hash)).collect();
+    o.published_apps = parsed
+        .published_apps
+        .into_iter()
+        .map(|a| (a.id, a.hash))
+        .collect();
     if let Some(c) = parsed.code_limit {
         o.code_limit = c;
     }
@@ -75,7 +79,10 @@ fn options(json: Option<String>) -> Result<TestDcOptions, tg_result> {
 /// # Safety
 /// `options_json` is NULL or NUL-terminated; `testdc_out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn tg_testdc_start(options_json: *const c_char, testdc_out: *mut *mut tg_testdc) -> tg_result {
+pub unsafe extern "C" fn tg_testdc_start(
+    options_json: *const c_char,
+    testdc_out: *mut *mut tg_testdc,
+) -> tg_result {
     guard(tg_result::TG_RESULT_INTERNAL, || {
         if testdc_out.is_null() {
             return tg_result::TG_RESULT_INVALID_ARGUMENT;
@@ -90,8 +97,8 @@ pub unsafe extern "C" fn tg_testdc_start(options_json: *const c_char, testdc_out
         };
         // Started on the shared runtime; block_on runs on a helper thread so this works
         // from any thread, a runtime thread included.
-        let started = std::thread::spawn(move || runtime::handle().block_on(TestDc::start(options)))
-            .join();
+        let started =
+            std::thread::spawn(move || runtime::handle().block_on(TestDc::start(options))).join();
         let dc = match started {
             Ok(Ok(dc)) => dc,
             Ok(Err(e)) => {
@@ -174,7 +181,10 @@ pub unsafe extern "C" fn tg_testdc_codes_json(
 /// # Safety
 /// `testdc` is NULL or from `tg_testdc_start`; `json_out` writable.
 #[no_mangle]
-pub unsafe extern "C" fn tg_testdc_stats_json(testdc: *const tg_testdc, json_out: *mut *mut c_char) -> tg_result {
+pub unsafe extern "C" fn tg_testdc_stats_json(
+    testdc: *const tg_testdc,
+    json_out: *mut *mut c_char,
+) -> tg_result {
     guard(tg_result::TG_RESULT_INTERNAL, || {
         if testdc.is_null() || json_out.is_null() {
             return tg_result::TG_RESULT_INVALID_ARGUMENT;

@@ -240,7 +240,9 @@ pub fn read_envelope(plain: &[u8]) -> Result<Envelope<'_>, MessageError> {
     let le64 = |at: usize| i64::from_le_bytes(plain[at..at + 8].try_into().expect("8"));
     let len = u32::from_le_bytes(plain[28..32].try_into().expect("4")) as usize;
     if len % 4 != 0 {
-        return Err(MessageError::BadLength("message_data_length not divisible by 4"));
+        return Err(MessageError::BadLength(
+            "message_data_length not divisible by 4",
+        ));
     }
     let available = plain.len() - 32;
     if len > available {
@@ -273,13 +275,17 @@ pub fn read_plain(frame: &[u8]) -> Result<(i64, &[u8]), MessageError> {
         return Err(MessageError::BadLength("unencrypted message too short"));
     }
     if frame[..8] != [0; 8] {
-        return Err(MessageError::BadLength("auth_key_id of an unencrypted message not 0"));
+        return Err(MessageError::BadLength(
+            "auth_key_id of an unencrypted message not 0",
+        ));
     }
     let msg_id = i64::from_le_bytes(frame[8..16].try_into().expect("8"));
     let len = u32::from_le_bytes(frame[16..20].try_into().expect("4")) as usize;
     // Padded intermediate may add up to 15 bytes after the message.
     if len > frame.len() - 20 || frame.len() - 20 - len > 15 {
-        return Err(MessageError::BadLength("unencrypted message length disagrees"));
+        return Err(MessageError::BadLength(
+            "unencrypted message length disagrees",
+        ));
     }
     Ok((msg_id, &frame[20..20 + len]))
 }
@@ -323,7 +329,9 @@ pub fn read_container(container_msg_id: i64, body: &[u8]) -> Result<Vec<Inner<'_
             return Err(MessageError::BadContainer("nested container"));
         }
         if msg_id >= container_msg_id {
-            return Err(MessageError::BadContainer("inner msg_id not below the container's"));
+            return Err(MessageError::BadContainer(
+                "inner msg_id not below the container's",
+            ));
         }
         items.push(Inner {
             msg_id,
@@ -504,7 +512,10 @@ mod tests {
         write_envelope(1, 2, 3, 5, &[9; 8], &mut plain);
         plain.extend_from_slice(&[0; 24]);
         let env = read_envelope(&plain).unwrap();
-        assert_eq!((env.salt, env.session_id, env.msg_id, env.seq_no), (1, 2, 3, 5));
+        assert_eq!(
+            (env.salt, env.session_id, env.msg_id, env.seq_no),
+            (1, 2, 3, 5)
+        );
         assert_eq!(env.body, &[9; 8]);
         // Padding too short.
         let mut short = plain[..plain.len() - 16].to_vec();
@@ -581,10 +592,10 @@ mod tests {
             recent.check(Side::Server, id(now - 301, 5), Some(now)),
             Err(MessageError::MsgIdOutOfWindow)
         );
-        for n in [5, 9, 13] {
+        for n in [5, 9, 13, 17] {
             recent.check(Side::Server, id(now, n), Some(now)).unwrap();
         }
-        // Full, and lower than every kept id.
+        // Full (5, 9, 13, 17 kept; 1 forgotten), and 3 is lower than every kept id.
         assert_eq!(
             recent.check(Side::Server, id(now, 3), Some(now)),
             Err(MessageError::ReplayedMsgId)

@@ -3,10 +3,10 @@
 //! Nothing in here knows about FFI or about which program uses it: each piece is
 //! parameterised by [`Side`] where the two directions differ.
 
-pub mod transport;
 pub mod cipher;
-pub mod message;
 pub mod handshake;
+pub mod message;
+pub mod transport;
 
 /// Which end of a connection the code runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -121,7 +121,10 @@ impl FromStr for Faults {
                 .position(|f| f.name() == name.trim())
                 .ok_or_else(|| {
                     let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
-                    FaultSpecError(format!("unknown fault `{name}` (known: {})", names.join(", ")))
+                    FaultSpecError(format!(
+                        "unknown fault `{name}` (known: {})",
+                        names.join(", ")
+                    ))
                 })?;
             let p: f64 = p
                 .trim()
@@ -142,7 +145,10 @@ mod tests {
 
     #[test]
     fn parses_every_name_and_refuses_junk() {
-        let spec: Vec<String> = Fault::ALL.iter().map(|f| format!("{}=0.5", f.name())).collect();
+        let spec: Vec<String> = Fault::ALL
+            .iter()
+            .map(|f| format!("{}=0.5", f.name()))
+            .collect();
         let faults: Faults = spec.join(",").parse().unwrap();
         for f in Fault::ALL {
             assert_eq!(faults.probability(f), 0.5);

@@ -176,7 +176,8 @@ impl TestDc {
             .collect();
         if apps.is_empty() {
             let random = crate::protocol::handshake::random::<20>();
-            let id = 10_000 + (u32::from_le_bytes(random[..4].try_into().unwrap()) % 1_000_000) as i32;
+            let id =
+                10_000 + (u32::from_le_bytes(random[..4].try_into().unwrap()) % 1_000_000) as i32;
             let hash: String = random[4..].iter().map(|b| format!("{b:02x}")).collect();
             apps.push(App {
                 id,
@@ -197,7 +198,10 @@ impl TestDc {
             let port = if options.port == 0 {
                 0
             } else {
-                options.port.checked_add((dc - 1) as u16).ok_or_else(|| invalid("port overflow".into()))?
+                options
+                    .port
+                    .checked_add((dc - 1) as u16)
+                    .ok_or_else(|| invalid("port overflow".into()))?
             };
             let listener = TcpListener::bind((options.host.as_str(), port)).await?;
             let local: SocketAddr = listener.local_addr()?;
@@ -224,7 +228,9 @@ impl TestDc {
                 apps,
                 code_limit: options.code_limit,
             }),
-            dcs: (1..=options.dcs).map(|dc| (dc, DcState::default())).collect(),
+            dcs: (1..=options.dcs)
+                .map(|dc| (dc, DcState::default()))
+                .collect(),
             faults: options.faults.clone(),
             stats: Mutex::new(Stats::default()),
         });

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use grammers_tl_types::{enums, functions, types, Cursor, Deserializable, Identifiable, Serializable};
+use grammers_tl_types::{
+    enums, functions, types, Cursor, Deserializable, Identifiable, Serializable,
+};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
@@ -199,7 +201,9 @@ impl Connection {
         }
         let handshake = self.handshake.as_mut().ok_or(())?;
         let dc = &self.shared.dcs[&self.dc_id];
-        let step = handshake.handle(body, |key: &AuthKey| !dc.keys.lock().contains_key(&key.id()));
+        let step = handshake.handle(body, |key: &AuthKey| {
+            !dc.keys.lock().contains_key(&key.id())
+        });
         let reply = match step {
             Ok(ServerStep::Reply(reply)) => reply,
             Ok(ServerStep::Done(reply, key)) => {
@@ -240,7 +244,8 @@ impl Connection {
         let mut frame = Vec::with_capacity(plain.len() + 64);
         cipher::encrypt(&key.key, Side::Server, &plain, &mut frame);
         if faults.roll(Fault::Corrupt) {
-            let at = 8 + (crate::protocol::handshake::random::<1>()[0] as usize % (frame.len() - 8));
+            let at =
+                8 + (crate::protocol::handshake::random::<1>()[0] as usize % (frame.len() - 8));
             frame[at] ^= 0x40;
         }
         if faults.roll(Fault::Delay) {
@@ -277,7 +282,13 @@ impl Connection {
     }
 
     /// Session, msg_id, seq_no and salt checks for a top-level message, then dispatch.
-    async fn on_top_level(&mut self, msg_id: i64, seq_no: i32, salt: i64, body: &[u8]) -> Result<(), ()> {
+    async fn on_top_level(
+        &mut self,
+        msg_id: i64,
+        seq_no: i32,
+        salt: i64,
+        body: &[u8],
+    ) -> Result<(), ()> {
         let key = self.key.clone().ok_or(())?;
         let faults = self.shared.faults.clone();
         let incoming = Incoming { msg_id, seq_no };
@@ -290,7 +301,10 @@ impl Connection {
             return Err(());
         }
         if faults.roll(Fault::NewSession) {
-            self.dc().sessions.lock().remove(&(key.key.id(), self.session_id));
+            self.dc()
+                .sessions
+                .lock()
+                .remove(&(key.key.id(), self.session_id));
         }
         // A new session: new_session_created first (with the salt to use).
         let created = {
@@ -349,7 +363,9 @@ impl Connection {
         // Salt (48).
         let current = {
             let mut sessions = self.dc().sessions.lock();
-            let session = sessions.get_mut(&(key.key.id(), self.session_id)).ok_or(())?;
+            let session = sessions
+                .get_mut(&(key.key.id(), self.session_id))
+                .ok_or(())?;
             if faults.roll(Fault::BadSalt) {
                 session.salt = i64::from_le_bytes(crate::protocol::handshake::random::<8>());
             }
@@ -410,7 +426,11 @@ impl Connection {
                     .map(|i| types::FutureSalt {
                         valid_since: now + i * 3600,
                         valid_until: now + (i + 1) * 3600,
-                        salt: if i == 0 { salt } else { i64::from_le_bytes(crate::protocol::handshake::random::<8>()) },
+                        salt: if i == 0 {
+                            salt
+                        } else {
+                            i64::from_le_bytes(crate::protocol::handshake::random::<8>())
+                        },
                     })
                     .collect();
                 let result = enums::FutureSalts::Salts(types::FutureSalts {
@@ -426,11 +446,20 @@ impl Connection {
                 let req = functions::DestroySession::deserialize(&mut cursor).map_err(|_| ())?;
                 let key_id = self.key.as_ref().ok_or(())?.key.id();
                 let existed = req.session_id != self.session_id
-                    && self.dc().sessions.lock().remove(&(key_id, req.session_id)).is_some();
+                    && self
+                        .dc()
+                        .sessions
+                        .lock()
+                        .remove(&(key_id, req.session_id))
+                        .is_some();
                 let result = if existed {
-                    enums::DestroySessionRes::DestroySessionOk(types::DestroySessionOk { session_id: req.session_id })
+                    enums::DestroySessionRes::DestroySessionOk(types::DestroySessionOk {
+                        session_id: req.session_id,
+                    })
                 } else {
-                    enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id: req.session_id })
+                    enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone {
+                        session_id: req.session_id,
+                    })
                 };
                 self.answer(incoming, result.to_bytes()).await
             }
@@ -475,7 +504,12 @@ impl Connection {
 
     fn set_session_layer(&self, layer: i32) {
         if let Some(key) = &self.key {
-            if let Some(s) = self.dc().sessions.lock().get_mut(&(key.key.id(), self.session_id)) {
+            if let Some(s) = self
+                .dc()
+                .sessions
+                .lock()
+                .get_mut(&(key.key.id(), self.session_id))
+            {
                 s.layer = Some(layer);
             }
         }
@@ -486,7 +520,11 @@ impl Connection {
         let key = self.key.as_ref()?;
         let sessions = self.dc().sessions.lock();
         let session = sessions.get(&(key.key.id(), self.session_id))?;
-        session.answered.iter().find(|(id, _)| *id == msg_id).map(|(_, a)| a.clone())
+        session
+            .answered
+            .iter()
+            .find(|(id, _)| *id == msg_id)
+            .map(|(_, a)| a.clone())
     }
 
     /// Sends an rpc_result, applying the answer faults.
@@ -494,11 +532,17 @@ impl Connection {
         if let Some(key) = &self.key {
             let mut sessions = self.dc().sessions.lock();
             if let Some(session) = sessions.get_mut(&(key.key.id(), self.session_id)) {
-                if !session.answered.iter().any(|(id, _)| *id == incoming.msg_id) {
+                if !session
+                    .answered
+                    .iter()
+                    .any(|(id, _)| *id == incoming.msg_id)
+                {
                     if session.answered.len() == super::ANSWERS_KEPT {
                         session.answered.pop_front();
                     }
-                    session.answered.push_back((incoming.msg_id, result.clone()));
+                    session
+                        .answered
+                        .push_back((incoming.msg_id, result.clone()));
                 }
             }
         }
@@ -525,13 +569,21 @@ impl Connection {
                 (session.seq.next(false), session.seq.next(true))
             };
             let mut container = Vec::new();
-            write_container(&[(ack_id, ack_seq, &ack), (result_id, result_seq, &body)], &mut container);
+            write_container(
+                &[(ack_id, ack_seq, &ack), (result_id, result_seq, &body)],
+                &mut container,
+            );
             return self.send(container, MsgIdKind::ServerOther, false).await;
         }
         self.send(body, MsgIdKind::ServerResponse, true).await
     }
 
-    async fn answer_error(&mut self, incoming: Incoming, code: i32, message: &str) -> Result<(), ()> {
+    async fn answer_error(
+        &mut self,
+        incoming: Incoming,
+        code: i32,
+        message: &str,
+    ) -> Result<(), ()> {
         let mut error = Vec::new();
         write_rpc_error(code, message, &mut error);
         self.answer(incoming, error).await
@@ -544,7 +596,9 @@ impl Connection {
             return self.answer(incoming, previous).await;
         }
         if body.len() > MAX_QUERY {
-            return self.answer_error(incoming, 400, "INPUT_REQUEST_TOO_LONG").await;
+            return self
+                .answer_error(incoming, 400, "INPUT_REQUEST_TOO_LONG")
+                .await;
         }
         let mut query = body;
         let mut layer = None;
@@ -560,8 +614,11 @@ impl Connection {
                     query = &query[4 + cursor.pos()..];
                 }
                 INIT_CONNECTION => {
-                    let Ok(init) = functions::InitConnection::<Skip>::deserialize(&mut cursor) else {
-                        return self.answer_error(incoming, 400, "CONNECTION_NOT_INITED").await;
+                    let Ok(init) = functions::InitConnection::<Skip>::deserialize(&mut cursor)
+                    else {
+                        return self
+                            .answer_error(incoming, 400, "CONNECTION_NOT_INITED")
+                            .await;
                     };
                     let _ = init;
                     inits = true;
@@ -579,21 +636,33 @@ impl Connection {
         }
         if let Some(l) = layer {
             if !(MIN_LAYER..=grammers_tl_types::LAYER).contains(&l) {
-                return self.answer_error(incoming, 400, "CONNECTION_LAYER_INVALID").await;
+                return self
+                    .answer_error(incoming, 400, "CONNECTION_LAYER_INVALID")
+                    .await;
             }
         }
         if inits {
-            self.set_session_layer(layer.or(self.session_layer()).unwrap_or(grammers_tl_types::LAYER));
+            self.set_session_layer(
+                layer
+                    .or(self.session_layer())
+                    .unwrap_or(grammers_tl_types::LAYER),
+            );
         }
         let Some(layer) = self.session_layer() else {
-            return self.answer_error(incoming, 400, "CONNECTION_NOT_INITED").await;
+            return self
+                .answer_error(incoming, 400, "CONNECTION_NOT_INITED")
+                .await;
         };
         let key = self.key.clone().ok_or(())?;
         if key.unbound_temp {
-            return self.answer_error(incoming, 401, "AUTH_KEY_PERM_EMPTY").await;
+            return self
+                .answer_error(incoming, 401, "AUTH_KEY_PERM_EMPTY")
+                .await;
         }
         if self.shared.faults.roll(Fault::Rpc500) {
-            return self.answer_error(incoming, 500, "INTERNAL_SERVER_ERROR").await;
+            return self
+                .answer_error(incoming, 500, "INTERNAL_SERVER_ERROR")
+                .await;
         }
         let id = constructor_of(query).ok_or(())?;
         let mut cursor = Cursor::from_slice(&query[4..]);
@@ -617,14 +686,27 @@ impl Connection {
                 self.shared.stats.lock().send_code_calls += 1;
                 let result = match outcome {
                     Outcome::Sent(sent) => self.answer(incoming, sent.to_bytes()).await,
-                    Outcome::Error { code, message } => self.answer_error(incoming, code, &message).await,
+                    Outcome::Error { code, message } => {
+                        self.answer_error(incoming, code, &message).await
+                    }
                 };
                 if effects.forget_auth_key {
                     self.dc().keys.lock().remove(&key.key.id());
                 }
                 result
             }
-            _ => self.answer_error(incoming, 400, "INPUT_METHOD_INVALID").await,
+            _ if needs_authorization(id) => {
+                // No auth key is ever signed in here, so every method that needs a user gets
+                // what Telegram answers on a key that is not signed in. Clients rely on it:
+                // Telethon's connect() calls users.getUsers([inputUserSelf]) and treats only
+                // 401 as "not logged in yet".
+                self.answer_error(incoming, 401, "AUTH_KEY_UNREGISTERED")
+                    .await
+            }
+            _ => {
+                self.answer_error(incoming, 400, "INPUT_METHOD_INVALID")
+                    .await
+            }
         }
     }
 
@@ -704,6 +786,17 @@ impl Connection {
     }
 }
 
+/// Whether a query constructor is an API method that needs a signed-in user: any method of
+/// the schema outside the namespaces usable before sign-in (auth., help., langpack.).
+/// Unknown constructors are not: they get INPUT_METHOD_INVALID.
+fn needs_authorization(id: u32) -> bool {
+    let name = grammers_tl_types::name_for_id(id);
+    match name.split_once('.') {
+        Some((namespace, _)) => !matches!(namespace, "auth" | "help" | "langpack"),
+        None => false,
+    }
+}
+
 /// Skips the inner query of a wrapper: the fields before it are what we parse.
 struct Skip;
 
@@ -718,12 +811,48 @@ mod tests {
     #[test]
     fn wrapper_constructor_ids_match_the_schema() {
         use grammers_tl_types::{functions, Identifiable};
-        assert_eq!(super::INVOKE_WITH_LAYER, functions::InvokeWithLayer::<()>::CONSTRUCTOR_ID);
-        assert_eq!(super::INIT_CONNECTION, functions::InitConnection::<()>::CONSTRUCTOR_ID);
-        assert_eq!(super::INVOKE_WITHOUT_UPDATES, functions::InvokeWithoutUpdates::<()>::CONSTRUCTOR_ID);
-        assert_eq!(super::INVOKE_AFTER_MSG, functions::InvokeAfterMsg::<()>::CONSTRUCTOR_ID);
+        assert_eq!(
+            super::INVOKE_WITH_LAYER,
+            functions::InvokeWithLayer::<()>::CONSTRUCTOR_ID
+        );
+        assert_eq!(
+            super::INIT_CONNECTION,
+            functions::InitConnection::<()>::CONSTRUCTOR_ID
+        );
+        assert_eq!(
+            super::INVOKE_WITHOUT_UPDATES,
+            functions::InvokeWithoutUpdates::<()>::CONSTRUCTOR_ID
+        );
+        assert_eq!(
+            super::INVOKE_AFTER_MSG,
+            functions::InvokeAfterMsg::<()>::CONSTRUCTOR_ID
+        );
         assert_eq!(super::PING, functions::Ping::CONSTRUCTOR_ID);
-        assert_eq!(super::GET_FUTURE_SALTS, functions::GetFutureSalts::CONSTRUCTOR_ID);
-        assert_eq!(super::DESTROY_SESSION, functions::DestroySession::CONSTRUCTOR_ID);
+        assert_eq!(
+            super::GET_FUTURE_SALTS,
+            functions::GetFutureSalts::CONSTRUCTOR_ID
+        );
+        assert_eq!(
+            super::DESTROY_SESSION,
+            functions::DestroySession::CONSTRUCTOR_ID
+        );
+    }
+
+    #[test]
+    fn methods_that_need_a_user_are_told_apart() {
+        use grammers_tl_types::{functions, Identifiable};
+        assert!(super::needs_authorization(
+            functions::users::GetUsers::CONSTRUCTOR_ID
+        ));
+        assert!(super::needs_authorization(
+            functions::updates::GetState::CONSTRUCTOR_ID
+        ));
+        assert!(!super::needs_authorization(
+            functions::auth::SendCode::CONSTRUCTOR_ID
+        ));
+        assert!(!super::needs_authorization(
+            functions::help::GetConfig::CONSTRUCTOR_ID
+        ));
+        assert!(!super::needs_authorization(0xdead_beef));
     }
 }

@@ -16,6 +16,8 @@ use crate::protocol::message::unix_now;
 /// How many dh_gen_retry answers we follow before giving up.
 const MAX_RETRIES: u32 = 5;
 
+// One short-lived state machine per handshake: boxing the big state buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum State {
     AwaitResPq,
     AwaitDhParams {
@@ -38,6 +40,7 @@ enum State {
 
 /// What to do after feeding an answer to [`ClientHandshake::handle`].
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum ClientStep {
     /// Send this TL body in an unencrypted message and wait for the answer.
     Send(Vec<u8>),
@@ -112,8 +115,13 @@ impl ClientHandshake {
         let key = self
             .trusted
             .iter()
-            .find(|k| res.server_public_key_fingerprints.contains(&k.fingerprint()))
-            .ok_or_else(|| HandshakeError::UnknownKey(res.server_public_key_fingerprints.clone()))?;
+            .find(|k| {
+                res.server_public_key_fingerprints
+                    .contains(&k.fingerprint())
+            })
+            .ok_or_else(|| {
+                HandshakeError::UnknownKey(res.server_public_key_fingerprints.clone())
+            })?;
         if res.pq.len() != 8 {
             return Err(security("pq is not 8 bytes"));
         }
@@ -165,7 +173,9 @@ impl ClientHandshake {
                 // 4. check the hash, then abort either way.
                 self.check_nonces(&fail.nonce, &fail.server_nonce, &server_nonce)?;
                 if fail.new_nonce_hash != new_nonce_hash_fail(&new_nonce) {
-                    return Err(security("server_DH_params_fail with a wrong new_nonce_hash"));
+                    return Err(security(
+                        "server_DH_params_fail with a wrong new_nonce_hash",
+                    ));
                 }
                 return Err(HandshakeError::Refused("server_DH_params_fail"));
             }

@@ -7,7 +7,7 @@
 //! [`make_pq`] and checks the client's `g_b` with [`check_public_value`].
 //!
 //! Modular exponentiation is `num-bigint`'s `modpow`, which uses Montgomery multiplication
-//! for odd moduli (about a millisecond per 2048-bit exponentiation with the optimised
+//! for odd moduli (a few milliseconds per 2048-bit exponentiation with the optimised
 //! dependency build). It is not constant-time; a dedicated fixed-width implementation would
 //! be the next step if that ever mattered here.
 
@@ -44,8 +44,8 @@ pub const TELEGRAM_DH_PRIME: [u8; 256] = [
 
 /// The generator to serve with [`TELEGRAM_DH_PRIME`]. Telegram's servers send 3; it is
 /// valid because the prime is 2 mod 3 (as every safe prime above 7 is). 2 would not be:
-/// the prime is 3 mod 8, so 2 is a non-residue (the samples page's `g = 2` predates the
-/// guidelines' check).
+/// the prime is 3 mod 8, so 2 is a non-residue (the samples page's exchange used `g = 2`,
+/// which [`check_generator`] refuses).
 pub const SERVER_DH_G: i32 = 3;
 
 /// Size in bits of `dh_prime` the guidelines require.
@@ -148,7 +148,9 @@ pub fn check_prime_size(dh_prime: &[u8]) -> Result<(), DhError> {
 /// prime was already proven in this process) both `p` and `(p-1)/2` with Baillie-PSW plus
 /// `log2(2048) + 5 = 16` random-base Miller-Rabin rounds each (glass_pumpkin), far beyond
 /// the guidelines' 15 rounds. Proven primes are cached process-wide; Telegram's is
-/// pre-seeded. A failure of the OS random source counts as "not proven".
+/// pre-seeded, so
+/// the common case costs a hash lookup; a new prime costs well under a second once. A
+/// failure of the OS random source counts as "not proven".
 pub fn check_safe_prime(dh_prime: &[u8]) -> Result<(), DhError> {
     check_prime_size(dh_prime)?;
     let p = BigUint::from_bytes_be(dh_prime);

@@ -31,7 +31,10 @@ impl std::fmt::Display for HandshakeError {
             HandshakeError::Protocol(why) => write!(f, "handshake protocol error: {why}"),
             HandshakeError::Refused(what) => write!(f, "server refused the handshake: {what}"),
             HandshakeError::UnknownKey(fps) => {
-                write!(f, "server offered no RSA key we trust (fingerprints {fps:?})")
+                write!(
+                    f,
+                    "server offered no RSA key we trust (fingerprints {fps:?})"
+                )
             }
         }
     }

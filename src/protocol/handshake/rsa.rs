@@ -453,8 +453,8 @@ impl fmt::Debug for RsaPrivateKey {
 impl RsaPrivateKey {
     /// Generates a key with a `bits`-bit modulus (2048 for the handshake; any even size
     /// from 512 to 8192 is accepted) and `e = 65537`, from two `bits/2`-bit primes drawn
-    /// with glass_pumpkin from the OS CSPRNG. About a tenth of a second for 2048 bits with
-    /// an optimised glass_pumpkin/num-bigint.
+    /// with glass_pumpkin from the OS CSPRNG. Roughly half a second for 2048 bits with the
+    /// optimised dependency build (expected; prime search time varies).
     pub fn generate(bits: usize) -> Result<Self, RsaError> {
         if !(512..=8192).contains(&bits) || bits % 2 != 0 {
             return Err(RsaError::KeyGeneration(

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
-use grammers_tl_types::{enums, functions, types, Cursor, Deserializable, Identifiable, Serializable};
+use grammers_tl_types::{
+    enums, functions, types, Cursor, Deserializable, Identifiable, Serializable,
+};
 use num_bigint::BigUint;
-use sha1::{Digest, Sha1};
 
 use super::dh;
 use super::rsa::RsaPrivateKey;
@@ -35,6 +36,7 @@ pub struct ServerKey {
 
 /// What to do after [`ServerHandshake::handle`].
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum ServerStep {
     /// Send this TL body in an unencrypted message.
     Reply(Vec<u8>),
@@ -42,6 +44,8 @@ pub enum ServerStep {
     Done(Vec<u8>, ServerKey),
 }
 
+// One short-lived state machine per handshake: boxing the big state buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum State {
     AwaitReqPq,
     AwaitDhParams {
@@ -133,7 +137,9 @@ impl ServerHandshake {
                     functions::SetClientDhParams::deserialize(&mut cursor).map_err(protocol)?;
                 self.on_set_client_dh(req, server_nonce, new_nonce, a, temp_expires_in, dc, accept)
             }
-            (_, other) => Err(protocol(format!("unexpected message {other:08x} in handshake"))),
+            (_, other) => Err(protocol(format!(
+                "unexpected message {other:08x} in handshake"
+            ))),
         }
     }
 
@@ -227,19 +233,17 @@ impl ServerHandshake {
             let (inner, _) = parse_prefix::<enums::PQInnerData>(&data)?;
             return Ok(inner);
         }
-        let plain = self
+        // Legacy: SHA1(data) + data + padding, 255 bytes under a zero leading byte.
+        let payload = self
             .key
-            .decrypt_raw(block)
+            .decrypt_legacy(block)
             .map_err(|e| security(format!("RSA: {e}")))?;
-        // Legacy: the leading byte of the 256-byte block is 0, then SHA1(data) + data + pad.
-        let body = &plain[1..];
-        if body.len() < 20 {
+        if payload.len() < 20 {
             return Err(security("legacy RSA block too short"));
         }
-        let (inner, len) = parse_prefix::<enums::PQInnerData>(&body[20..])?;
-        if Sha1::digest(&body[20..20 + len])[..] != body[..20] {
-            return Err(security("legacy RSA block hash does not match"));
-        }
+        let (inner, len) = parse_prefix::<enums::PQInnerData>(&payload[20..])?;
+        super::rsa::verify_legacy_payload(&payload, len)
+            .map_err(|e| security(format!("legacy RSA block: {e}")))?;
         Ok(inner)
     }
 
