@@ -39,7 +39,7 @@ header:
 	cp "$$(ls -t target/release/build/tgauth-*/out/tgauth.h | head -n 1)" include/tgauth.h
 
 test-c: build
-	$(MAKE) -C tests/c LIB=$(LIB_DIR)/libtgauth.a
+	LIB=$(LIB_DIR)/libtgauth.a tests/c/run.sh
 
 test-examples: build
 	$(CC) $(CFLAGS_STRICT) examples/c/send_code.c $(LIB_DIR)/libtgauth.a $(CLIBS) -o target/send_code_c

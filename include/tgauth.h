@@ -111,6 +111,27 @@ typedef uint32_t tg_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Which auth.SentCode constructor answered. Never renumbered.
+enum tg_sent_code_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // auth.sentCode.
+  TG_SENT_CODE_KIND_CODE = 0,
+  // auth.sentCodeSuccess.
+  TG_SENT_CODE_KIND_SUCCESS = 1,
+  // auth.sentCodePaymentRequired.
+  TG_SENT_CODE_KIND_PAYMENT_REQUIRED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum tg_sent_code_kind tg_sent_code_kind;
+#else
+typedef uint32_t tg_sent_code_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // How a code is delivered (auth.SentCodeType / auth.CodeType). Never renumbered.
 enum tg_code_type
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -147,27 +168,6 @@ enum tg_code_type
 typedef enum tg_code_type tg_code_type;
 #else
 typedef uint32_t tg_code_type;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-// Which auth.SentCode constructor answered. Never renumbered.
-enum tg_sent_code_kind
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  // auth.sentCode.
-  TG_SENT_CODE_KIND_CODE = 0,
-  // auth.sentCodeSuccess.
-  TG_SENT_CODE_KIND_SUCCESS = 1,
-  // auth.sentCodePaymentRequired.
-  TG_SENT_CODE_KIND_PAYMENT_REQUIRED = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum tg_sent_code_kind tg_sent_code_kind;
-#else
-typedef uint32_t tg_sent_code_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -326,8 +326,9 @@ typedef void (*tg_send_code_callback)(void *user_data,
 extern "C" {
 #endif // __cplusplus
 
-// Returns a static, human-readable name of a result code. Never NULL; never freed.
-const char *tg_result_str(tg_result result);
+// Returns a static, human-readable name of a `tg_result` value ("unknown result" for a
+// value this version does not know). Never NULL; never freed.
+const char *tg_result_str(uint32_t result);
 
 // Returns the library version ("0.1.0"), a static string.
 const char *tg_version(void);
@@ -345,8 +346,9 @@ void tg_string_free(char *string);
 // `callback` stays callable with `user_data` until replaced or removed.
 tg_result tg_set_log_callback(tg_log_callback callback, void *user_data, int32_t max_level);
 
-// The name of a code type ("app", "sms", "flash_call", ...; "" for NONE). Static.
-const char *tg_code_type_str(tg_code_type code_type);
+// The name of a `tg_code_type` value ("app", "sms", "flash_call", ...; "" for NONE;
+// "unknown" for a value this version does not know). Static.
+const char *tg_code_type_str(uint32_t code_type);
 
 // Creates a client from a configuration (which is copied and may be freed after).
 // Opens and locks the session file, if any: TG_RESULT_SESSION when it is corrupt or in

@@ -156,7 +156,9 @@ impl Link {
 enum Broken {
     /// The client dropped every handle.
     Closed,
-    /// Connect, read or write failed (or the server closed).
+    /// The TCP connection could not be made at all.
+    Connect(String),
+    /// Read or write failed (or the server closed).
     Network(String),
     /// The server failed a security check; nothing from it was used.
     Security(String),
@@ -232,7 +234,20 @@ impl Actor {
                         None
                     }
                 }
-                Broken::Handshake(e) => Some(e),
+                Broken::Handshake(e) => {
+                    // A handshake the server refused or failed: no point retrying at once.
+                    self.fail_all(|| e.clone());
+                    None
+                }
+                Broken::Connect(why) => {
+                    // Nothing listens there (or it is unreachable): fail rather than spin.
+                    let err = Error::new(
+                        ErrorKind::Network,
+                        format!("DC {}: {why}", self.settings.dc_id),
+                    );
+                    self.fail_all(|| err.clone());
+                    None
+                }
                 Broken::Network(why) => {
                     log::debug!("DC {}: connection lost: {why}", self.settings.dc_id);
                     broken_in_a_row += 1;
@@ -254,29 +269,20 @@ impl Actor {
                 }
             };
             if let Some(err) = fail_kind {
-                // Each request gets a bounded number of attempts; a refused connect fails
-                // everything at once rather than spinning.
-                let connect_refused = broken_in_a_row > 0
-                    && matches!(err.kind, ErrorKind::Network | ErrorKind::Io)
-                    && err.message.contains("connect");
+                // Each request gets a bounded number of attempts on new connections.
                 let mut keep = VecDeque::new();
                 while let Some(mut p) = self.queue.pop_front() {
                     p.attempts += 1;
-                    if connect_refused
-                        || p.attempts >= MAX_ATTEMPTS
-                        || matches!(err.kind, ErrorKind::Protocol)
-                    {
+                    if p.attempts >= MAX_ATTEMPTS {
                         let _ = p.inv.reply.send(Err(err.clone()));
                     } else {
                         keep.push_back(p);
                     }
                 }
                 self.queue = keep;
-                if !connect_refused {
-                    // A short pause so a flapping server is not hammered.
-                    tokio::time::sleep(Duration::from_millis(20 * broken_in_a_row.min(10) as u64))
-                        .await;
-                }
+                // A short pause so a flapping server is not hammered.
+                let pause = 20 * broken_in_a_row.min(10) as u64;
+                tokio::time::sleep(Duration::from_millis(pause)).await;
             }
         }
     }
@@ -320,8 +326,8 @@ impl Actor {
         let stream = match tokio::time::timeout(s.connect_timeout, TcpStream::connect(s.addr)).await
         {
             Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => return Broken::Network(format!("cannot connect to {}: {e}", s.addr)),
-            Err(_) => return Broken::Network(format!("cannot connect to {}: timed out", s.addr)),
+            Ok(Err(e)) => return Broken::Connect(format!("cannot connect to {}: {e}", s.addr)),
+            Err(_) => return Broken::Connect(format!("cannot connect to {}: timed out", s.addr)),
         };
         let (mut reader, mut writer) = match connect_framed(
             stream,
@@ -633,10 +639,9 @@ impl Actor {
                 } else {
                     result.to_vec()
                 };
-                let Some(p) = self.sent.remove(&req_id) else {
+                if !self.sent.contains_key(&req_id) {
                     return Ok(()); // an answer to a request we gave up on
-                };
-                self.inited = true;
+                }
                 let answer = if constructor_of(&result) == Some(RPC_ERROR) {
                     match enums::RpcError::from_bytes(&result) {
                         Ok(enums::RpcError::Error(e)) => {
@@ -647,6 +652,14 @@ impl Actor {
                 } else {
                     Ok(result)
                 };
+                if matches!(&answer, Err(e) if e.name == "CONNECTION_NOT_INITED") {
+                    // The server lost our initConnection (a new session): init again, resend.
+                    self.inited = false;
+                    self.resend_new_ids(&[req_id]);
+                    return Ok(());
+                }
+                self.inited = true;
+                let p = self.sent.remove(&req_id).expect("checked above");
                 let _ = p.inv.reply.send(answer);
                 Ok(())
             }
@@ -674,6 +687,8 @@ impl Actor {
                     return Err(Broken::Security("malformed new_session_created".into()));
                 };
                 self.salt = created.server_salt;
+                // A new session on the server knows nothing of our initConnection.
+                self.inited = false;
                 // Requests older than first_msg_id were not seen by this session.
                 let old: Vec<i64> = self
                     .sent

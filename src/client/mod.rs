@@ -191,6 +191,13 @@ impl Client {
         })
     }
 
+    /// Closes the client now: its connections wind down and its session file is
+    /// unlocked, whatever clones remain. Requests still in flight fail as cancelled.
+    pub fn close(&self) {
+        self.inner.links.lock().clear();
+        self.inner.session.close();
+    }
+
     /// The current home DC.
     pub fn home_dc(&self) -> i32 {
         self.inner.session.home_dc()
@@ -220,7 +227,8 @@ impl Client {
                 format!("no address known for DC {dc_id}"),
             )
         })?;
-        let session = self.inner.session.clone();
+        // Weak: a link must not keep the session (and its file lock) alive.
+        let session = Arc::downgrade(&self.inner.session);
         let c = &self.inner.config;
         let settings = LinkSettings {
             dc_id,
@@ -236,8 +244,10 @@ impl Client {
             init: self.inner.init.clone(),
             connect_timeout: c.timeout,
             on_key: Arc::new(move |dc, key| {
-                if let Err(e) = session.set_auth_key(dc, key) {
-                    log::error!("could not save the auth key of DC {dc}: {e}");
+                if let Some(session) = session.upgrade() {
+                    if let Err(e) = session.set_auth_key(dc, key) {
+                        log::error!("could not save the auth key of DC {dc}: {e}");
+                    }
                 }
             }),
         };
@@ -305,10 +315,10 @@ impl Client {
         api_hash: &str,
         settings: types::CodeSettings,
     ) -> Result<SentCode, Error> {
-        let deadline = self.inner.config.timeout;
-        match tokio::time::timeout(
+        let deadline = tokio::time::Instant::now() + self.inner.config.timeout;
+        match tokio::time::timeout_at(
             deadline,
-            self.send_code_inner(phone_number, api_id, api_hash, settings),
+            self.send_code_inner(phone_number, api_id, api_hash, settings, deadline),
         )
         .await
         {
@@ -323,6 +333,7 @@ impl Client {
         api_id: i32,
         api_hash: &str,
         settings: types::CodeSettings,
+        deadline: tokio::time::Instant,
     ) -> Result<SentCode, Error> {
         let query = functions::auth::SendCode {
             phone_number: phone_number.to_owned(),
@@ -372,8 +383,12 @@ impl Client {
                 }
                 "FLOOD_WAIT" if err.kind == ErrorKind::Rpc => {
                     let secs = err.value.max(0) as u64;
+                    let wake = tokio::time::Instant::now() + Duration::from_secs(secs);
+                    // Never sleep past the request's deadline: the caller would only see a
+                    // timeout instead of the flood wait.
                     if secs > self.inner.config.flood_sleep_threshold as u64
                         || sleeps >= MAX_FLOOD_SLEEPS
+                        || wake >= deadline
                     {
                         return Err(err);
                     }
@@ -381,7 +396,10 @@ impl Client {
                     log::info!("FLOOD_WAIT: sleeping {secs} s");
                     tokio::time::sleep(Duration::from_secs(secs)).await;
                 }
-                "AUTH_RESTART" if err.kind == ErrorKind::Rpc => {
+                _ if err.kind == ErrorKind::Rpc
+                    && (err.name == "AUTH_RESTART" || err.code >= 500) =>
+                {
+                    // AUTH_RESTART and Telegram's internal errors: a bounded number of retries.
                     restarts += 1;
                     if restarts > MAX_AUTH_RESTARTS {
                         return Err(err);

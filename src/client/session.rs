@@ -155,8 +155,10 @@ pub fn dc_option(id: i32, addr: SocketAddrV4) -> DcOption {
 pub struct SessionStore {
     path: Option<PathBuf>,
     data: Mutex<SessionData>,
-    /// Kept open: the flock lasts as long as the descriptor.
-    _lock: Option<File>,
+    /// Kept open: the flock lasts as long as the descriptor (until `close`).
+    lock: Mutex<Option<File>>,
+    /// Once closed, nothing is written any more.
+    closed: std::sync::atomic::AtomicBool,
     /// Whether the data came from an existing file (then its home DC wins).
     loaded: bool,
 }
@@ -167,7 +169,8 @@ impl SessionStore {
         Self {
             path: None,
             data: Mutex::new(data),
-            _lock: None,
+            lock: Mutex::new(None),
+            closed: Default::default(),
             loaded: false,
         }
     }
@@ -207,7 +210,8 @@ impl SessionStore {
         Ok(Self {
             path: Some(path.to_owned()),
             data: Mutex::new(data),
-            _lock: Some(lock),
+            lock: Mutex::new(Some(lock)),
+            closed: Default::default(),
             loaded,
         })
     }
@@ -229,11 +233,11 @@ impl SessionStore {
 
     /// Changes data and persists it.
     pub fn update(&self, change: impl FnOnce(&mut SessionData)) -> Result<(), Error> {
-        let text = {
-            let mut data = self.data.lock();
-            change(&mut data);
-            render(&data)
-        };
+        let mut data = self.data.lock();
+        change(&mut data);
+        let text = render(&data);
+        // Written while holding the data lock: updates land in order, and `close`
+        // never releases the file lock in the middle of a write.
         self.write(&text)
     }
 
@@ -251,10 +255,21 @@ impl SessionStore {
         })
     }
 
+    /// Stops writing and releases the file lock, so another client may open the session.
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Taken under the data lock, so no write is half done when the lock goes.
+        let _data = self.data.lock();
+        self.lock.lock().take();
+    }
+
     fn write(&self, text: &str) -> Result<(), Error> {
         let Some(path) = &self.path else {
             return Ok(());
         };
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);

@@ -78,23 +78,25 @@ impl From<Option<CodeTypeKind>> for tg_code_type {
     }
 }
 
-/// The name of a code type ("app", "sms", "flash_call", ...; "" for NONE). Static.
+/// The name of a `tg_code_type` value ("app", "sms", "flash_call", ...; "" for NONE;
+/// "unknown" for a value this version does not know). Static.
 #[no_mangle]
-pub extern "C" fn tg_code_type_str(code_type: tg_code_type) -> *const c_char {
-    use tg_code_type::*;
+pub extern "C" fn tg_code_type_str(code_type: u32) -> *const c_char {
+    // Taken as an integer: a value from a newer header must not be undefined behaviour.
     let s: &'static std::ffi::CStr = match code_type {
-        TG_CODE_TYPE_NONE => c"",
-        TG_CODE_TYPE_APP => c"app",
-        TG_CODE_TYPE_SMS => c"sms",
-        TG_CODE_TYPE_CALL => c"call",
-        TG_CODE_TYPE_FLASH_CALL => c"flash_call",
-        TG_CODE_TYPE_MISSED_CALL => c"missed_call",
-        TG_CODE_TYPE_EMAIL_CODE => c"email_code",
-        TG_CODE_TYPE_SET_UP_EMAIL_REQUIRED => c"set_up_email_required",
-        TG_CODE_TYPE_FRAGMENT_SMS => c"fragment_sms",
-        TG_CODE_TYPE_FIREBASE_SMS => c"firebase_sms",
-        TG_CODE_TYPE_SMS_WORD => c"sms_word",
-        TG_CODE_TYPE_SMS_PHRASE => c"sms_phrase",
+        0 => c"",
+        1 => c"app",
+        2 => c"sms",
+        3 => c"call",
+        4 => c"flash_call",
+        5 => c"missed_call",
+        6 => c"email_code",
+        7 => c"set_up_email_required",
+        8 => c"fragment_sms",
+        9 => c"firebase_sms",
+        10 => c"sms_word",
+        11 => c"sms_phrase",
+        _ => c"unknown",
     };
     s.as_ptr()
 }
@@ -424,6 +426,8 @@ pub unsafe extern "C" fn tg_client_free(client: *mut tg_client) {
                 client.shared.idle.wait(&mut n);
             }
         }
+        // Release the session file now, even if a finishing task still holds the client.
+        client.shared.client.close();
     })
 }
 

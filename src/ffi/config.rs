@@ -71,8 +71,8 @@ pub unsafe extern "C" fn tg_config_add_dc(
             return tg_result::TG_RESULT_INVALID_ARGUMENT;
         }
         let addr = match resolve_v4(&host, port) {
-            Ok(addr) => addr,
-            Err(_) => return tg_result::TG_RESULT_INVALID_ARGUMENT,
+            Ok(addr) if addr.is_ipv4() => addr,
+            _ => return tg_result::TG_RESULT_INVALID_ARGUMENT,
         };
         config.dcs.retain(|(id, _)| *id != dc_id);
         config.dcs.push((dc_id, addr));

@@ -204,7 +204,13 @@ pub fn decrypt<'a>(
         .iter()
         .zip(msg_key.iter())
         .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    if diff != 0 {
+    // FUZZING ONLY: `cargo fuzz` compiles every crate with `--cfg fuzzing`, and then the
+    // msg_key mismatch is ignored, so the fuzz targets (fuzz/fuzz_targets/encrypted_message.rs)
+    // reach the parsers behind the MAC with arbitrary ciphertext. No other build sets this
+    // cfg (cargo, the Makefile and the bindings never do), so normal builds always check.
+    #[allow(unexpected_cfgs)]
+    let skip_msg_key_check = cfg!(fuzzing);
+    if diff != 0 && !skip_msg_key_check {
         return Err(CipherError::MsgKeyMismatch);
     }
     Ok(body)

@@ -141,6 +141,8 @@ pub struct Stats {
     pub connections: u64,
     /// auth.sendCode calls answered.
     pub send_code_calls: u64,
+    /// Faults injected on purpose (`--faults`).
+    pub faults_injected: u64,
 }
 
 /// A running test DC. Dropping it stops it.

@@ -157,6 +157,15 @@ impl Connection {
         let _ = writer_task.await;
     }
 
+    /// Draws a fault, counting the ones that happen.
+    fn fault(&self, fault: Fault) -> bool {
+        let hit = self.shared.faults.roll(fault);
+        if hit {
+            self.shared.stats.lock().faults_injected += 1;
+        }
+        hit
+    }
+
     fn dc(&self) -> &DcState {
         &self.shared.dcs[&self.dc_id]
     }
@@ -232,7 +241,6 @@ impl Connection {
     /// per-answer faults.
     async fn send(&mut self, body: Vec<u8>, kind: MsgIdKind, content: bool) -> Result<(), ()> {
         let key = self.key.clone().ok_or(())?;
-        let faults = &self.shared.faults;
         let (salt, seq) = {
             let mut sessions = self.dc().sessions.lock();
             let session = sessions.entry((key.key.id(), self.session_id)).or_default();
@@ -243,12 +251,12 @@ impl Connection {
         write_envelope(salt, self.session_id, msg_id, seq, &body, &mut plain);
         let mut frame = Vec::with_capacity(plain.len() + 64);
         cipher::encrypt(&key.key, Side::Server, &plain, &mut frame);
-        if faults.roll(Fault::Corrupt) {
+        if self.fault(Fault::Corrupt) {
             let at =
                 8 + (crate::protocol::handshake::random::<1>()[0] as usize % (frame.len() - 8));
             frame[at] ^= 0x40;
         }
-        if faults.roll(Fault::Delay) {
+        if self.fault(Fault::Delay) {
             let tx = self.tx.clone();
             let ms = u16::from_le_bytes(crate::protocol::handshake::random::<2>()) % 2000;
             tokio::spawn(async move {
@@ -290,17 +298,16 @@ impl Connection {
         body: &[u8],
     ) -> Result<(), ()> {
         let key = self.key.clone().ok_or(())?;
-        let faults = self.shared.faults.clone();
         let incoming = Incoming { msg_id, seq_no };
-        if faults.roll(Fault::ForgetKey) {
+        if self.fault(Fault::ForgetKey) {
             self.dc().keys.lock().remove(&key.key.id());
             let _ = self.emit(Out::TransportError(-404)).await;
             return Err(());
         }
-        if faults.roll(Fault::Drop) {
+        if self.fault(Fault::Drop) {
             return Err(());
         }
-        if faults.roll(Fault::NewSession) {
+        if self.fault(Fault::NewSession) {
             self.dc()
                 .sessions
                 .lock()
@@ -343,7 +350,7 @@ impl Connection {
         }
         let now = message::unix_now() as i64;
         let t = message::msg_id_time(msg_id);
-        if t < now - message::MAX_PAST_SECS || faults.roll(Fault::TimeSkew) && t <= now {
+        if t < now - message::MAX_PAST_SECS || self.fault(Fault::TimeSkew) && t <= now {
             return self.send_bad_msg(incoming, 16).await;
         }
         if t > now + message::MAX_FUTURE_SECS {
@@ -352,13 +359,18 @@ impl Connection {
         if self.recent.check(Side::Client, msg_id, None).is_err() {
             return Ok(()); // a duplicate: ignored, as Telegram does
         }
-        // seq_no parity (34: even expected, 35: odd expected).
-        let content = message::is_content_related(constructor_of(body).unwrap_or(0));
-        if content && seq_no % 2 == 0 {
-            return self.send_bad_msg(incoming, 35).await;
-        }
-        if !content && seq_no % 2 == 1 {
-            return self.send_bad_msg(incoming, 34).await;
+        // seq_no parity (34: even expected, 35: odd expected). Service queries are sent both
+        // ways by clients that work against Telegram (tdlib: even; Telethon: odd), so
+        // Telegram takes either parity for them, and so does this DC.
+        let constructor = constructor_of(body).unwrap_or(0);
+        if !is_service_query(constructor) {
+            let content = message::is_content_related(constructor);
+            if content && seq_no % 2 == 0 {
+                return self.send_bad_msg(incoming, 35).await;
+            }
+            if !content && seq_no % 2 == 1 {
+                return self.send_bad_msg(incoming, 34).await;
+            }
         }
         // Salt (48).
         let current = {
@@ -366,7 +378,7 @@ impl Connection {
             let session = sessions
                 .get_mut(&(key.key.id(), self.session_id))
                 .ok_or(())?;
-            if faults.roll(Fault::BadSalt) {
+            if self.fault(Fault::BadSalt) {
                 session.salt = i64::from_le_bytes(crate::protocol::handshake::random::<8>());
             }
             session.salt
@@ -546,13 +558,12 @@ impl Connection {
                 }
             }
         }
-        let faults = self.shared.faults.clone();
-        if faults.roll(Fault::Gzip) {
+        if self.fault(Fault::Gzip) {
             result = write_gzip_packed(&result);
         }
         let mut body = Vec::with_capacity(result.len() + 12);
         write_rpc_result(incoming.msg_id, &result, &mut body);
-        if faults.roll(Fault::Container) {
+        if self.fault(Fault::Container) {
             let ack = enums::MsgsAck::Ack(types::MsgsAck {
                 msg_ids: vec![incoming.msg_id],
             })
@@ -659,7 +670,7 @@ impl Connection {
                 .answer_error(incoming, 401, "AUTH_KEY_PERM_EMPTY")
                 .await;
         }
-        if self.shared.faults.roll(Fault::Rpc500) {
+        if self.fault(Fault::Rpc500) {
             return self
                 .answer_error(incoming, 500, "INTERNAL_SERVER_ERROR")
                 .await;
@@ -784,6 +795,20 @@ impl Connection {
         })
         .to_bytes()
     }
+}
+
+/// Service queries whose seq_no parity clients disagree on: tdlib sends them as not
+/// content-related (even seq_no), Telethon as content-related (odd), and both work against
+/// Telegram.
+fn is_service_query(constructor: u32) -> bool {
+    matches!(
+        constructor,
+        PING | PING_DELAY_DISCONNECT
+            | GET_FUTURE_SALTS
+            | MSGS_STATE_REQ
+            | RPC_DROP_ANSWER
+            | DESTROY_SESSION
+    )
 }
 
 /// Whether a query constructor is an API method that needs a signed-in user: any method of

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,6 +140,38 @@ static inline int h_run(int argc, char **argv, const h_test *tests, size_t count
     printf("%s: %d passed, %d failed\n", argv[0], passed, failed);
     return failed ? 1 : 0;
 }
+
+/*
+ * Runs fn in a forked child, so a crash in the library (SIGSEGV, an ASan/UBSan abort) is
+ * one failed check here instead of the end of the binary. The child has one thread; use
+ * it only for calls that need no library thread (pure functions).
+ */
+static inline void h_in_child(const char *file, int line, const char *what, void (*fn)(void)) {
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        h_fail(file, line, "fork: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        alarm(10);
+        atomic_store(&h_failures, 0);
+        fn();
+        fflush(stdout);
+        fflush(stderr);
+        _exit(atomic_load(&h_failures) ? 1 : 0);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status))
+        h_fail(file, line, "%s: the child died of signal %d", what, WTERMSIG(status));
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        h_fail(file, line, "%s: the child failed (exit status %d)", what, WEXITSTATUS(status));
+}
+
+#define IN_CHILD(fn) h_in_child(__FILE__, __LINE__, #fn, fn)
 
 /* ------------------------------------------------------------------------------------ */
 /* Capturing a callback                                                                  */
@@ -533,6 +566,43 @@ static inline int testdc_port(const testdc_info *info, int id) {
     return -1;
 }
 
+/*
+ * The test DC's private key as the body of a JSON string, read once from the PEM file
+ * named by TGAUTH_TEST_KEY_FILE (run.sh makes one with openssl); NULL without it. Reusing
+ * one key spares each tg_testdc_start a fresh RSA-2048 key, which takes seconds under ASan.
+ */
+static char *h_key_json;
+static pthread_once_t h_key_once = PTHREAD_ONCE_INIT;
+
+static inline void h_key_load(void) {
+    const char *path = getenv("TGAUTH_TEST_KEY_FILE");
+    FILE *f = path && *path ? fopen(path, "r") : NULL;
+    if (!f) return;
+    char pem[8192];
+    size_t n = fread(pem, 1, sizeof pem - 1, f);
+    fclose(f);
+    pem[n] = '\0';
+    if (!strstr(pem, "PRIVATE KEY-----")) return;
+    char *out = malloc(2 * n + 1);
+    if (!out) abort();
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pem[i] == '\n') {
+            out[k++] = '\\';
+            out[k++] = 'n';
+        } else if (pem[i] != '\r') {
+            out[k++] = pem[i];
+        }
+    }
+    out[k] = '\0';
+    h_key_json = out;
+}
+
+static inline const char *h_test_key_json(void) {
+    pthread_once(&h_key_once, h_key_load);
+    return h_key_json;
+}
+
 /* Starts a test DC with `options` (JSON or NULL) and parses its info; NULL on failure. */
 static inline tg_testdc *testdc_start(const char *options, testdc_info *info) {
     tg_testdc *dc = NULL;
@@ -548,6 +618,22 @@ static inline tg_testdc *testdc_start(const char *options, testdc_info *info) {
         tg_testdc_stop(dc);
         return NULL;
     }
+    return dc;
+}
+
+/* Starts a test DC with the JSON object members `fields` (e.g. "\"dcs\":3", or "" for the
+ * defaults) plus the shared test key when there is one; parses its info. NULL on failure. */
+static inline tg_testdc *testdc_start_with(const char *fields, testdc_info *info) {
+    const char *key = h_test_key_json();
+    size_t len = strlen(fields) + (key ? strlen(key) : 0) + 32;
+    char *options = malloc(len);
+    if (!options) abort();
+    if (key)
+        snprintf(options, len, "{%s%s\"key_pem\":\"%s\"}", fields, *fields ? "," : "", key);
+    else
+        snprintf(options, len, "{%s}", fields);
+    tg_testdc *dc = testdc_start(options, info);
+    free(options);
     return dc;
 }
 
