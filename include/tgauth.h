@@ -20,58 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The generator to serve with [`TELEGRAM_DH_PRIME`]. Telegram's servers send 3; it is
-// valid because the prime is 2 mod 3 (as every safe prime above 7 is). 2 would not be:
-// the prime is 3 mod 8, so 2 is a non-residue (the samples page's exchange used `g = 2`,
-// which [`check_generator`] refuses).
-#define SERVER_DH_G 3
-
-// Size in bits of `dh_prime` the guidelines require.
-#define DH_PRIME_BITS 2048
-
-// Size in bytes of an RSA block in the handshake (the keys are 2048-bit).
-#define BLOCK_LEN 256
-
-// Longest `data` RSA_PAD accepts (auth_key page §4.1).
-#define RSA_PAD_MAX_DATA 144
-
-// Length of `data_with_padding` in RSA_PAD, which [`RsaPrivateKey::decrypt_rsa_pad`] returns.
-#define RSA_PAD_PADDED_LEN 192
-
-// Longest `data` the legacy `SHA1(data) + data + padding` scheme accepts.
-#define LEGACY_MAX_DATA (255 - 20)
-
-// `msg_container#73f1f8dc messages:vector<message>`.
-#define MSG_CONTAINER 1945237724
-
-// `gzip_packed#3072cfa1 packed_data:bytes`.
-#define GZIP_PACKED 812830625
-
-// `rpc_result#f35c6d01 req_msg_id:long result:Object`.
-#define RPC_RESULT 4082920705
-
-// `rpc_error#2144ca19 error_code:int error_message:string`.
-#define RPC_ERROR 558156313
-
-// Most messages a container may hold (security guidelines).
-#define MAX_CONTAINER_MESSAGES 1024
-
-// Most ids an msgs_ack / msg_resend_req / msgs_state_req may list.
-#define MAX_ID_LIST 8192
-
-// How far a peer's msg_id may be in the future / past, once clocks agree.
-#define MAX_FUTURE_SECS 30
-
-// See [`MAX_FUTURE_SECS`].
-#define MAX_PAST_SECS 300
-
-// A reasonable default for the `max_len` of a decoder: bigger than anything the login flow
-// exchanges (and than a 1 MiB `upload.getFile` chunk plus its envelope). It is still small
-// enough that a peer cannot make us allocate much.
-#define DEFAULT_MAX_FRAME_LEN (4 << 20)
-
-
-
 // Result of every fallible call, and the kind of an error. Values are never renumbered.
 enum tg_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -170,16 +118,6 @@ typedef enum tg_code_type tg_code_type;
 typedef uint32_t tg_code_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
-
-// The kind of a successful answer: one per `auth.SentCodeType` constructor (inside
-// `auth.sentCode`), plus `auth.sentCodeSuccess` and `auth.sentCodePaymentRequired`.
-typedef struct CodeKind CodeKind;
-
-// One kind of fault, applied per message with its own probability.
-typedef struct Fault Fault;
-
-// One of the four MTProto transport framings.
-typedef struct TransportKind TransportKind;
 
 // A Telegram client (opaque). Create with `tg_client_new`, free with `tg_client_free`.
 typedef struct tg_client tg_client;
@@ -311,17 +249,6 @@ typedef void (*tg_send_code_callback)(void *user_data,
                                       const struct tg_sent_code *sent_code,
                                       const struct tg_error *error);
 
-// The 2048-bit safe prime Telegram serves as `dh_prime`, big-endian. It appears on
-// <https://core.telegram.org/mtproto/samples-auth_key> (server_DH_inner_data) and on
-// <https://core.telegram.org/mtproto/security_guidelines> as "the current value of dh_prime".
-#define TELEGRAM_DH_PRIME { 199, 28, 174, 185, 198, 177, 201, 4, 142, 108, 82, 47, 112, 241, 63, 115, 152, 13, 64, 35, 142, 62, 33, 193, 73, 52, 208, 55, 86, 61, 147, 15, 72, 25, 138, 10, 167, 193, 64, 88, 34, 148, 147, 210, 37, 48, 244, 219, 250, 51, 111, 110, 10, 201, 37, 19, 149, 67, 174, 212, 76, 206, 124, 55, 32, 253, 81, 246, 148, 88, 112, 90, 198, 140, 212, 254, 107, 107, 19, 171, 220, 151, 70, 81, 41, 105, 50, 132, 84, 241, 143, 175, 140, 89, 95, 100, 36, 119, 254, 150, 187, 42, 148, 29, 91, 205, 29, 74, 200, 204, 73, 136, 7, 8, 250, 155, 55, 142, 60, 79, 58, 144, 96, 190, 230, 124, 249, 164, 164, 166, 149, 129, 16, 81, 144, 126, 22, 39, 83, 181, 107, 15, 107, 65, 13, 186, 116, 216, 168, 75, 42, 20, 179, 20, 78, 14, 241, 40, 71, 84, 253, 23, 237, 149, 13, 89, 101, 180, 185, 221, 70, 88, 45, 177, 23, 141, 22, 156, 107, 196, 101, 176, 214, 255, 156, 163, 146, 143, 239, 91, 154, 228, 228, 24, 252, 21, 232, 62, 190, 160, 248, 127, 169, 255, 94, 237, 112, 5, 13, 237, 40, 73, 244, 123, 249, 89, 217, 86, 133, 12, 233, 41, 133, 31, 13, 129, 21, 246, 53, 177, 5, 238, 46, 78, 21, 208, 75, 36, 84, 191, 111, 79, 173, 240, 52, 177, 4, 3, 17, 156, 216, 227, 185, 47, 204, 91, }
-
-
-
-
-
-
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -367,7 +294,9 @@ tg_result tg_client_new(const struct tg_config *config, struct tg_client **clien
 void tg_client_free(struct tg_client *client);
 
 // Asks for a login code (auth.sendCode). Arguments are checked and copied at once: on a
-// refusal the result says why and the callback is never called. On TG_RESULT_OK the
+// refusal the result says why and the callback is never called. Limits: phone_number
+// 1..=64 bytes, api_hash 1..=256 bytes, api_id > 0; in settings at most 64 logout tokens of
+// at most 1 KiB, a token of at most 4096 bytes, and token and app_sandbox given together. On TG_RESULT_OK the
 // callback is called exactly once, later, on a library thread: with the result, an error,
 // or a cancellation (`tg_cancel`, `tg_client_free`).
 //

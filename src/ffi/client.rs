@@ -491,7 +491,9 @@ fn code_settings(settings: *const tg_code_settings) -> Result<types::CodeSetting
 }
 
 /// Asks for a login code (auth.sendCode). Arguments are checked and copied at once: on a
-/// refusal the result says why and the callback is never called. On TG_RESULT_OK the
+/// refusal the result says why and the callback is never called. Limits: phone_number
+/// 1..=64 bytes, api_hash 1..=256 bytes, api_id > 0; in settings at most 64 logout tokens of
+/// at most 1 KiB, a token of at most 4096 bytes, and token and app_sandbox given together. On TG_RESULT_OK the
 /// callback is called exactly once, later, on a library thread: with the result, an error,
 /// or a cancellation (`tg_cancel`, `tg_client_free`).
 ///

@@ -3,6 +3,14 @@
 // a value out of range a RangeError.
 
 const MAX_STRING_BYTES = 64 * 1024;
+// Tighter limits tg_send_code enforces on some fields (checked here too, for a clear RangeError).
+const LIMITS = Object.freeze({
+  phoneNumber: 64,
+  apiHash: 256,
+  token: 4096,
+  logoutTokens: 64,
+  logoutToken: 1024,
+});
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_MAX = 2 ** 32 - 1;
 
@@ -12,17 +20,17 @@ function describe(v) {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
 }
 
-function string(value, what) {
+function string(value, what, maxBytes = MAX_STRING_BYTES) {
   if (typeof value !== 'string') throw new TypeError(`${what} must be a string, not ${describe(value)}`);
   if (value.includes('\0')) throw new TypeError(`${what} must not contain NUL characters`);
-  if (value.length > MAX_STRING_BYTES || Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES) {
-    throw new RangeError(`${what} is longer than 64 KiB`);
+  if (value.length > maxBytes || Buffer.byteLength(value, 'utf8') > maxBytes) {
+    throw new RangeError(`${what} is longer than ${maxBytes % 1024 ? `${maxBytes} bytes` : `${maxBytes / 1024} KiB`}`);
   }
   return value;
 }
 
-function optionalString(value, what) {
-  return value === undefined || value === null ? undefined : string(value, what);
+function optionalString(value, what, maxBytes = MAX_STRING_BYTES) {
+  return value === undefined || value === null ? undefined : string(value, what, maxBytes);
 }
 
 function integer(value, what, min, max) {
@@ -106,15 +114,22 @@ function codeSettings(settings) {
   const out = {};
   for (const key of CODE_SETTINGS.slice(0, 6)) out[key] = boolean(s[key], `settings.${key}`) ?? false;
   if (s.logoutTokens !== undefined && s.logoutTokens !== null) {
-    out.logoutTokens = array(s.logoutTokens, 'settings.logoutTokens').map((t, i) => {
+    array(s.logoutTokens, 'settings.logoutTokens');
+    if (s.logoutTokens.length > LIMITS.logoutTokens) {
+      throw new RangeError(`settings.logoutTokens holds more than ${LIMITS.logoutTokens} tokens`);
+    }
+    out.logoutTokens = s.logoutTokens.map((t, i) => {
       if (!(t instanceof Uint8Array)) throw new TypeError(`settings.logoutTokens[${i}] must be a Buffer or Uint8Array`);
-      if (t.byteLength > MAX_STRING_BYTES) throw new RangeError(`settings.logoutTokens[${i}] is longer than 64 KiB`);
-      // The addon wants exactly a Uint8Array; a Buffer is one.
+      if (t.byteLength > LIMITS.logoutToken) throw new RangeError(`settings.logoutTokens[${i}] is longer than ${LIMITS.logoutToken} bytes`);
       return t;
     });
   }
-  out.token = optionalString(s.token, 'settings.token');
+  out.token = optionalString(s.token, 'settings.token', LIMITS.token);
   out.appSandbox = boolean(s.appSandbox, 'settings.appSandbox');
+  // Telegram takes the push token and app_sandbox together (codeSettings flags.8).
+  if ((out.token === undefined) !== (out.appSandbox === undefined)) {
+    throw new TypeError('settings.token and settings.appSandbox go together: give both or neither');
+  }
   return out;
 }
 
@@ -123,9 +138,9 @@ function sendCodeParams(params) {
   const p = object(params, 'sendCode parameters');
   knownKeys(p, 'sendCode parameters', SEND_CODE_PARAMS);
   return {
-    phoneNumber: string(p.phoneNumber, 'phoneNumber'),
+    phoneNumber: string(p.phoneNumber, 'phoneNumber', LIMITS.phoneNumber),
     apiId: integer(p.apiId, 'apiId', 1, INT32_MAX),
-    apiHash: string(p.apiHash, 'apiHash'),
+    apiHash: string(p.apiHash, 'apiHash', LIMITS.apiHash),
     settings: codeSettings(p.settings),
   };
 }

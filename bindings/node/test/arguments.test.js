@@ -29,6 +29,7 @@ describe('sendCode arguments', () => {
     ['phoneNumber with NUL', { phoneNumber: '+99966\u000012345' }, TypeError],
     ['phoneNumber over 64 KiB', { phoneNumber: huge }, RangeError],
     ['phoneNumber over 64 KiB of UTF-8', { phoneNumber: '\u00e9'.repeat(40000) }, RangeError],
+    ['phoneNumber over 64 bytes', { phoneNumber: `+${'1'.repeat(64)}` }, RangeError],
     ['apiId a string', { apiId: '12345' }, TypeError],
     ['apiId 0', { apiId: 0 }, RangeError],
     ['apiId negative', { apiId: -5 }, RangeError],
@@ -39,12 +40,17 @@ describe('sendCode arguments', () => {
     ['apiHash missing', { apiHash: undefined }, TypeError],
     ['apiHash with NUL', { apiHash: 'abc\0' }, TypeError],
     ['apiHash over 64 KiB', { apiHash: huge }, RangeError],
+    ['apiHash over 256 bytes', { apiHash: 'a'.repeat(257) }, RangeError],
     ['unknown parameter', { phone: '+1' }, TypeError],
     ['settings not an object', { settings: 'sms' }, TypeError],
     ['settings flag not a boolean', { settings: { allowFlashcall: 1 } }, TypeError],
     ['settings unknown key', { settings: { allowSms: true } }, TypeError],
     ['settings.token with NUL', { settings: { token: 'a\0b' } }, TypeError],
     ['settings.logoutTokens not bytes', { settings: { logoutTokens: ['abc'] } }, TypeError],
+    ['settings.logoutTokens over 64 tokens', { settings: { logoutTokens: Array(65).fill(Buffer.from('t')) } }, RangeError],
+    ['settings.logoutTokens[] over 1 KiB', { settings: { logoutTokens: [Buffer.alloc(1025)] } }, RangeError],
+    ['settings.token without appSandbox', { settings: { token: 'push' } }, TypeError],
+    ['settings.appSandbox without token', { settings: { appSandbox: false } }, TypeError],
   ];
   for (const [what, change, cls] of cases) {
     it(`rejects ${what} with ${cls.name}`, async () => {
@@ -64,7 +70,7 @@ describe('sendCode arguments', () => {
 
   it('sent nothing for any of them, and still works', async () => {
     assert.deepEqual(dc.codes('+99966112345'), []);
-    const sent = await client.sendCode({ ...good, settings: { allowAppHash: true, logoutTokens: [Buffer.from('x')], appSandbox: false } });
+    const sent = await client.sendCode({ ...good, settings: { allowAppHash: true, logoutTokens: [Buffer.from('x')], token: 'push', appSandbox: false } });
     assert.equal(sent.kind, 'code');
     assert.equal(dc.codes('+99966112345').length, 1);
     assert.equal(typeof freshNumber(1), 'string');
