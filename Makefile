@@ -63,6 +63,11 @@ test-node: build
 test-interop: build $(VENV)/bin/python
 	VENV=$(VENV) TGAUTH_TESTDC=$(LIB_DIR)/tgauth-testdc tests/interop/run.sh
 
+# The full soak: 10,000 sendCodes through the C ABI with every fault mixed in, under
+# ASan/UBSan/LeakSanitizer (`make test` runs 1,000).
+soak: build
+	SOAK_REQUESTS=10000 LIB=$(LIB_DIR)/libtgauth.a tests/c/run.sh test_soak
+
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV) bindings/node/node_modules bindings/node/build

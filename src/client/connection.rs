@@ -33,14 +33,19 @@ const MAX_FRAME: usize = 2 << 20;
 /// Largest gzip expansion we accept.
 const MAX_UNPACKED: usize = 4 << 20;
 /// How often a request may be resent before it fails.
-const MAX_ATTEMPTS: u32 = 6;
+/// How many broken connections a request may live through before it fails.
+const MAX_ATTEMPTS: u32 = 8;
+/// How many times the server may ask for a request to be resent (bad_server_salt,
+/// bad_msg_notification, a new session) before it fails. The request's deadline bounds
+/// both anyway.
+const MAX_RESENDS: u32 = 16;
 /// Most requests packed into one container.
 const MAX_BATCH: usize = 256;
 /// Bytes of queries packed into one container.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
 
 /// How many of the server's msg_ids are remembered against replays.
-const RECENT_IDS: usize = 512;
+const RECENT_IDS: usize = 2048;
 const NEW_SESSION_CREATED: u32 = 0x9ec2_0908;
 const BAD_MSG_NOTIFICATION: u32 = 0xa7ef_f811;
 const BAD_SERVER_SALT: u32 = 0xedab_447b;
@@ -101,6 +106,8 @@ pub(crate) struct Invocation {
 struct Pending {
     inv: Invocation,
     attempts: u32,
+    /// Resends the server asked for.
+    resends: u32,
     /// The msg_id and seq_no it was last sent with, kept for a resend after reconnecting.
     sent_as: Option<(i64, i32)>,
     /// The exact body sent (with any init wrapper), resent identically.
@@ -291,6 +298,7 @@ impl Actor {
         self.queue.push_back(Pending {
             inv,
             attempts: 0,
+            resends: 0,
             sent_as: None,
             body: Vec::new(),
         });
@@ -753,8 +761,8 @@ impl Actor {
     fn resend_new_ids(&mut self, ids: &[i64]) {
         for id in ids {
             if let Some(mut p) = self.sent.remove(id) {
-                p.attempts += 1;
-                if p.attempts >= MAX_ATTEMPTS {
+                p.resends += 1;
+                if p.resends >= MAX_RESENDS {
                     let _ = p.inv.reply.send(Err(Error::new(
                         ErrorKind::Protocol,
                         "the server kept refusing the request's message",
