@@ -34,10 +34,7 @@ from telethon.network import (
     ConnectionTcpObfuscated,
 )
 from telethon.network.connection.connection import ObfuscatedConnection
-from telethon.network.connection.tcpintermediate import (
-    IntermediatePacketCodec,
-    RandomizedIntermediatePacketCodec,
-)
+from telethon.network.connection.tcpintermediate import IntermediatePacketCodec
 from telethon.network.connection.tcpobfuscated import ObfuscatedIO
 from telethon.sessions import StringSession
 
@@ -64,7 +61,7 @@ def reserved_number(prefix):
     return f"+{prefix}{next(_serial):04d}"
 
 
-def testdc_binary():
+def find_testdc_binary():
     configured = os.environ.get("TGAUTH_TESTDC")
     path = Path(configured) if configured else REPO / "target" / "debug" / "tgauth-testdc"
     if not path.is_absolute():
@@ -81,7 +78,7 @@ class LocalDC:
     """One `tgauth-testdc` process: started, its ready line read, stopped with SIGTERM."""
 
     def __init__(self, *args):
-        self.args = [str(testdc_binary()), "--dcs", str(DCS), *args]
+        self.args = [str(find_testdc_binary()), "--dcs", str(DCS), *args]
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             self.args,
@@ -205,16 +202,17 @@ def assert_default_sent_code(sent):
     assert re.fullmatch(r"[0-9a-f]{32}", sent.phone_code_hash), sent.phone_code_hash
 
 
-# Obfuscated2 over the other two framings, put together from Telethon's own public classes
-# exactly as its ConnectionTcpObfuscated puts together obfuscation and abridged framing.
+# Obfuscated2 over intermediate framing (as tdlib connects), put together from Telethon's own
+# public classes exactly as its ConnectionTcpObfuscated puts together obfuscation and abridged
+# framing.
+#
+# Obfuscated padded intermediate (0xdddddddd) is not tested with Telethon: its
+# RandomizedIntermediatePacketCodec exists for MTProto proxies and strips only `len % 4`
+# bytes of padding from what it receives, while the transport allows 0 to 15 bytes of padding
+# (tdlib sends and accepts 0 to 15, and so does the test DC).
 class ObfuscatedIntermediate(ObfuscatedConnection):
     obfuscated_io = ObfuscatedIO
     packet_codec = IntermediatePacketCodec
-
-
-class ObfuscatedPaddedIntermediate(ObfuscatedConnection):
-    obfuscated_io = ObfuscatedIO
-    packet_codec = RandomizedIntermediatePacketCodec
 
 
 CONNECTIONS = [
@@ -270,14 +268,10 @@ def test_send_code_over_each_transport(testdc, connection, dc_id):
     assert client.session.dc_id == dc_id  # no migration for a number on its own DC
 
 
-@pytest.mark.parametrize(
-    "connection",
-    [ObfuscatedIntermediate, ObfuscatedPaddedIntermediate],
-    ids=lambda c: c.__name__,
-)
-def test_send_code_over_obfuscated_intermediate_framings(testdc, connection):
-    client = testdc.client(2, connection)
-    assert_default_sent_code(send_code(client, home_number(2)))
+@pytest.mark.parametrize("dc_id", range(1, DCS + 1))
+def test_send_code_over_obfuscated_intermediate(testdc, dc_id):
+    client = testdc.client(dc_id, ObfuscatedIntermediate)
+    assert_default_sent_code(send_code(client, home_number(dc_id)))
 
 
 def test_send_code_without_updates(testdc):
@@ -412,9 +406,7 @@ def test_auth_key_duplicated(testdc):
 
 
 @pytest.mark.parametrize(
-    "phone",
-    ["+123456", "+1234567890123456", "+99966 2 1234\t5"],
-    ids=["6 digits", "16 digits", "tab"],
+    "phone", ["+123456", "+1234567890123456"], ids=["6 digits", "16 digits"]
 )
 def test_invalid_number_through_send_code_request(testdc, phone):
     client = testdc.client(2)
@@ -422,11 +414,15 @@ def test_invalid_number_through_send_code_request(testdc, phone):
         send_code(client, phone)
 
 
-def test_invalid_number_with_letters(testdc):
-    # Telethon's send_code_request refuses "+12ab" itself, so send auth.sendCode raw.
+@pytest.mark.parametrize(
+    "phone", ["+12ab", "+99966\t21234", "+９９９６６２１２３４"], ids=["letters", "tab", "fullwidth"]
+)
+def test_invalid_number_raw(testdc, phone):
+    # Telethon's send_code_request cleans the number itself (it drops whitespace and refuses
+    # letters), so these go as a raw auth.sendCode.
     client = testdc.client(2)
     request = functions.auth.SendCodeRequest(
-        "+12ab", testdc.api_id, testdc.api_hash, types.CodeSettings()
+        phone, testdc.api_id, testdc.api_hash, types.CodeSettings()
     )
     with pytest.raises(errors.PhoneNumberInvalidError):
         invoke(client, request)
