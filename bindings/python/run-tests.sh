@@ -17,7 +17,7 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 # pip >= 21.3 builds a local directory in place, so the build sees ../../Cargo.toml.
-"$venv/bin/python" -m pip install --quiet --upgrade "pip>=21.3"
+"$venv/bin/python" -m pip install --quiet "pip>=21.3"
 "$venv/bin/python" -m pip install --quiet pytest
 "$venv/bin/python" -m pip install "$here"
 

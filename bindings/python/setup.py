@@ -19,7 +19,7 @@ from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
-from setuptools_rust import Binding, RustExtension
+from setuptools_rust import Binding, RustExtension, Strip
 
 try:  # setuptools >= 70.1 ships bdist_wheel itself
     from setuptools.command.bdist_wheel import bdist_wheel
@@ -76,6 +76,8 @@ setup(
             binding=Binding.NoBinding,
             debug=False,
             py_limited_api=False,
+            # The release profile keeps debug info for the Rust tools; the wheel needs none.
+            strip=Strip.Debug,
         )
     ],
     cmdclass={"build_py": BuildPyWithErrorTable, "bdist_wheel": BdistWheelAnyPython},

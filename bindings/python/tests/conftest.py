@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import socket
 import threading
+import time
 from typing import Callable, Iterator, List
 
 import pytest
@@ -12,6 +13,19 @@ import pytest
 import tgauth
 
 _numbers = itertools.count(1000)
+
+
+@pytest.fixture(autouse=True)
+def every_callback_arrives() -> Iterator[None]:
+    """After each test, no request may still wait for its callback: the library calls back
+    exactly once, also on cancellation and when a client is closed."""
+    yield
+    from tgauth import client as client_module
+
+    deadline = time.monotonic() + 10
+    while client_module._requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not client_module._requests, f"{len(client_module._requests)} requests never called back"
 
 
 @pytest.fixture(scope="session")

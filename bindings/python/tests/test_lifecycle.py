@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -175,11 +176,27 @@ def test_session_file_is_reused(dc: tgauth.TestDC, tmp_path: Path, phone: Callab
     assert 2 in keys
     assert json.loads(session.read_text())["home_dc"] == 2
 
-    with tgauth.Client(dcs=dc.dcs, rsa_keys=[dc.rsa_public_key], session=str(session)) as second:
+    created = dc.stats()["auth_keys_created"]
+    with _open_when_free(dc, session) as second:
         assert isinstance(second.send_code(phone("999662"), dc.api_id, dc.api_hash), tgauth.SentCode)
     assert stat.S_IMODE(session.stat().st_mode) == 0o600
-    # The second client used the saved key: no new one was made.
+    # The second client used the saved key, straight on its home DC 2: no new key was made.
     assert _auth_keys(session)[2] == keys[2]
+    assert dc.stats()["auth_keys_created"] == created
+
+
+def _open_when_free(dc: tgauth.TestDC, session: Path) -> tgauth.Client:
+    # close() releases the session lock before it returns: no waiting needed.
+    return tgauth.Client(dcs=dc.dcs, rsa_keys=[dc.rsa_public_key], session=str(session))
+
+
+def test_session_is_free_once_the_client_is_closed(
+    dc: tgauth.TestDC, tmp_path: Path, phone: Callable[[str], str]
+) -> None:
+    session = tmp_path / "reopen.session"
+    for _ in range(3):
+        with tgauth.Client(dcs=dc.dcs, rsa_keys=[dc.rsa_public_key], session=session) as client:
+            assert isinstance(client.send_code(phone("999661"), dc.api_id, dc.api_hash), tgauth.SentCode)
 
 
 def test_session_in_use_is_a_session_error(dc: tgauth.TestDC, tmp_path: Path) -> None:
@@ -298,8 +315,40 @@ def test_testdc_describes_itself(dc: tgauth.TestDC) -> None:
     assert isinstance(dc.api_id, int) and dc.api_id > 0
     assert len(dc.api_hash) == 32
     assert dc.codes("+9990000000") == []
+    assert set(dc.stats()) >= {"auth_keys_created", "connections", "send_code_calls"}
     dc.dcs[0]["id"] = 99  # a copy: the DC's own description is unchanged
     assert dc.dcs[0]["id"] == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"dcs": 0}, ValueError),
+        ({"dcs": "3"}, TypeError),
+        ({"code_limit": -1}, ValueError),
+        ({"apps": [(1,)]}, TypeError),
+        ({"apps": (1, "hash")}, TypeError),
+        ({"apps": [(0, "hash")]}, ValueError),
+        ({"published_apps": [{"id": 5, "hash": 7}]}, TypeError),
+        ({"key_pem": b"pem"}, TypeError),
+        ({"faults": {"drop": 2.0}}, ValueError),
+        ({"faults": {"drop": "often"}}, TypeError),
+        ({"faults": 0.5}, TypeError),
+        ({"faults": "no-such-fault=0.5"}, ValueError),
+        ({"key_pem": "not a key"}, ValueError),
+    ],
+)
+def test_bad_testdc_arguments(kwargs: dict, error: type) -> None:
+    with pytest.raises(error):
+        tgauth.TestDC(**kwargs)
+
+
+def test_testdc_options(phone: Callable[[str], str]) -> None:
+    with tgauth.TestDC(dcs=1, faults={"gzip": 0.5, "container": 0.5}) as dc:
+        assert [d["id"] for d in dc.dcs] == [1]
+        with tgauth.Client(dcs=dc.dcs, rsa_keys=[dc.rsa_public_key]) as client:
+            # Any other number is homed on DC 1 when there is one DC.
+            assert isinstance(client.send_code(phone("1555"), dc.api_id, dc.api_hash), tgauth.SentCode)
 
 
 def test_testdc_stop_is_idempotent() -> None:
@@ -366,3 +415,18 @@ def test_interpreter_exits_cleanly_with_open_client(tmp_path: Path, log_level: s
     assert "exiting" in proc.stdout
     for bad in ("Traceback", "Fatal Python error", "Segmentation fault", "panicked"):
         assert bad not in proc.stderr, proc.stderr[-4000:]
+
+
+def test_testdc_with_a_given_key(tmp_path: Path, phone: Callable[[str], str]) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs openssl to make an RSA key")
+    key = subprocess.run(
+        [openssl, "genrsa", "-traditional", "2048"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "BEGIN RSA PRIVATE KEY" in key
+    with tgauth.TestDC(dcs=1, key_pem=key) as a, tgauth.TestDC(dcs=1, key_pem=key) as b:
+        assert a.rsa_public_key == b.rsa_public_key and a.fingerprint == b.fingerprint
+        # b's public key is a's too.
+        with tgauth.Client(dcs=a.dcs, rsa_keys=[b.rsa_public_key]) as client:
+            assert isinstance(client.send_code(phone("999661"), a.api_id, a.api_hash), tgauth.SentCode)

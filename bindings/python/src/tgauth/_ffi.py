@@ -209,6 +209,7 @@ _declare("tg_testdc_start", tg_result, c_char_p, POINTER(tg_testdc_p))
 _declare("tg_testdc_info_json", c_char_p, tg_testdc_p)
 # Returns an owned string: declared as a raw pointer so it can be handed back to tg_string_free.
 _declare("tg_testdc_codes_json", tg_result, tg_testdc_p, c_char_p, POINTER(c_void_p))
+_declare("tg_testdc_stats_json", tg_result, tg_testdc_p, POINTER(c_void_p))
 _declare("tg_testdc_stop", None, tg_testdc_p)
 _declare("tg_string_free", None, c_void_p)
 

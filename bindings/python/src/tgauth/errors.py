@@ -139,6 +139,14 @@ def _load_table() -> List[Dict[str, Any]]:
 _BY_NAME: Dict[str, Type[RpcError]] = {}
 
 for _entry in _load_table():
+    if not (
+        isinstance(_entry.get("name"), str)
+        and isinstance(_entry.get("code"), int)
+        and isinstance(_entry.get("class"), str)
+        and _entry["class"].isidentifier()
+        and isinstance(_entry.get("description"), str)
+    ):
+        raise ImportError(f"tgauth: malformed entry in errors.json: {_entry!r}")
     _cls = type(
         _entry["class"],
         (RpcError,),

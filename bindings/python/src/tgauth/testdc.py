@@ -108,17 +108,26 @@ class TestDC(Handle):
         """The codes sent to ``phone`` so far, oldest first, as
         ``{"dc": 2, "code": "22222", "phone_code_hash": "...", "phone_number": "99966..."}``."""
         phone_c = _args.c_string(phone, "phone")
+        codes: List[Dict[str, Any]] = self._json("tg_testdc_codes_json", phone_c)
+        return codes
+
+    def stats(self) -> Dict[str, int]:
+        """Counters: ``{"auth_keys_created": .., "connections": .., "send_code_calls": ..}``."""
+        stats: Dict[str, int] = self._json("tg_testdc_stats_json")
+        return stats
+
+    def _json(self, function: str, *args: Any) -> Any:
+        # Calls a tg_testdc_*_json function that returns an owned string, and parses it.
         out = ctypes.c_void_p()
         with self._lock:
             if self._ptr is None:
                 raise self._closed_error()
-            check(_ffi.lib.tg_testdc_codes_json(self._ptr, phone_c, ctypes.byref(out)), "tg_testdc_codes_json")
+            check(getattr(_ffi.lib, function)(self._ptr, *args, ctypes.byref(out)), function)
         try:
-            text = ctypes.string_at(out.value).decode("utf-8") if out.value else "[]"
+            text = ctypes.string_at(out.value).decode("utf-8") if out.value else "null"
         finally:
             _ffi.lib.tg_string_free(out)
-        codes: List[Dict[str, Any]] = json.loads(text)
-        return codes
+        return json.loads(text)
 
     def __repr__(self) -> str:
         if self.closed:
