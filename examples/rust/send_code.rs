@@ -12,8 +12,12 @@ use tgauth::testdc::{TestDc, TestDcOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let phone = std::env::args().nth(1).unwrap_or_else(|| "+9996621234".into());
-    let credentials = std::env::var("TG_API_ID").ok().zip(std::env::var("TG_API_HASH").ok());
+    let phone = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "+9996621234".into());
+    let credentials = std::env::var("TG_API_ID")
+        .ok()
+        .zip(std::env::var("TG_API_HASH").ok());
 
     let mut config = ClientConfig::default();
     let mut _local_dc = None;
@@ -59,7 +63,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Err(e) => {
-            eprintln!("error: {} {} (value {}): {}", e.code, e.name, e.value, e.message);
+            eprintln!(
+                "error: {} {} (value {}): {}",
+                e.code, e.name, e.value, e.message
+            );
             std::process::exit(1);
         }
     }

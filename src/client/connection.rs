@@ -44,6 +44,10 @@ const MAX_BATCH: usize = 256;
 /// Bytes of queries packed into one container.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
 
+const MSGS_ACK: u32 = 0x62d6_b459;
+const MSG_RESEND_REQ: u32 = 0x7d86_1a08;
+const MSGS_STATE_REQ: u32 = 0xda69_fb52;
+
 /// How many of the server's msg_ids are remembered against replays.
 const RECENT_IDS: usize = 2048;
 const NEW_SESSION_CREATED: u32 = 0x9ec2_0908;
@@ -750,8 +754,19 @@ impl Actor {
                 self.resend_new_ids(&affected);
                 Ok(())
             }
+            MSGS_ACK | MSG_RESEND_REQ | MSGS_STATE_REQ => {
+                // Item 18: id lists hold at most 8192 ids (vector constructor, then count).
+                let count = body
+                    .get(8..12)
+                    .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+                    .ok_or_else(|| Broken::Security("truncated id list".into()))?;
+                if count > message::MAX_ID_LIST {
+                    return Err(Broken::Security(format!("an id list of {count} ids")));
+                }
+                Ok(())
+            }
             _ => {
-                // pong, msgs_ack, future_salts, msg_detailed_info, updates...: nothing to do.
+                // pong, future_salts, msg_detailed_info, updates...: nothing to do.
                 Ok(())
             }
         }

@@ -5,6 +5,7 @@
 //! per DC, as on Telegram.
 
 pub mod faults;
+pub mod flaws;
 pub mod logic;
 mod server;
 
@@ -41,6 +42,8 @@ pub struct TestDcOptions {
     pub code_limit: u32,
     /// Faults injected on purpose (`--faults`).
     pub faults: Faults,
+    /// Tests only: break one security check in every answer (see [`flaws::Flaw`]).
+    pub flaw: Option<flaws::Flaw>,
 }
 
 impl Default for TestDcOptions {
@@ -54,6 +57,7 @@ impl Default for TestDcOptions {
             published_apps: Vec::new(),
             code_limit: 5,
             faults: Faults::none(),
+            flaw: None,
         }
     }
 }
@@ -129,6 +133,7 @@ pub(crate) struct Shared {
     pub desk: LoginDesk,
     pub dcs: HashMap<i32, DcState>,
     pub faults: Faults,
+    pub flaw: Option<flaws::Flaw>,
     pub stats: Mutex<Stats>,
 }
 
@@ -234,6 +239,7 @@ impl TestDc {
                 .map(|dc| (dc, DcState::default()))
                 .collect(),
             faults: options.faults.clone(),
+            flaw: options.flaw,
             stats: Mutex::new(Stats::default()),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);

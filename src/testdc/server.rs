@@ -206,7 +206,11 @@ impl Connection {
     async fn on_plain(&mut self, frame: &[u8]) -> Result<(), ()> {
         let (_, body) = read_plain(frame).map_err(|_| ())?;
         if ServerHandshake::is_handshake_start(body) {
-            self.handshake = Some(ServerHandshake::new(self.shared.key.clone()));
+            let flaw = match self.shared.flaw {
+                Some(super::flaws::Flaw::Handshake(f)) => Some(f),
+                _ => None,
+            };
+            self.handshake = Some(ServerHandshake::with_flaw(self.shared.key.clone(), flaw));
         }
         let handshake = self.handshake.as_mut().ok_or(())?;
         let dc = &self.shared.dcs[&self.dc_id];
@@ -563,6 +567,13 @@ impl Connection {
         }
         let mut body = Vec::with_capacity(result.len() + 12);
         write_rpc_result(incoming.msg_id, &result, &mut body);
+        if let Some(flaw) = self
+            .shared
+            .flaw
+            .filter(|f| !matches!(f, super::flaws::Flaw::Handshake(_)))
+        {
+            return self.send_flawed(flaw, body).await;
+        }
         if self.fault(Fault::Container) {
             let ack = enums::MsgsAck::Ack(types::MsgsAck {
                 msg_ids: vec![incoming.msg_id],
@@ -587,6 +598,127 @@ impl Connection {
             return self.send(container, MsgIdKind::ServerOther, false).await;
         }
         self.send(body, MsgIdKind::ServerResponse, true).await
+    }
+
+    /// Sends an answer that breaks one check on purpose (the misbehaving mode).
+    async fn send_flawed(&mut self, flaw: super::flaws::Flaw, body: Vec<u8>) -> Result<(), ()> {
+        use super::flaws::Flaw;
+        let key = self.key.clone().ok_or(())?;
+        let (salt, seq) = {
+            let mut sessions = self.dc().sessions.lock();
+            let session = sessions.entry((key.key.id(), self.session_id)).or_default();
+            (session.salt, session.seq.next(true))
+        };
+        let random_i64 = || i64::from_le_bytes(crate::protocol::handshake::random::<8>());
+        let now = message::unix_now() as i64;
+        let mut msg_id = self.clock.next(MsgIdKind::ServerResponse);
+        let mut session_id = self.session_id;
+        let mut body = body;
+        let mut before: Option<Vec<u8>> = None;
+        match flaw {
+            Flaw::WrongSessionId => session_id = random_i64(),
+            Flaw::EvenMsgId => msg_id &= !3,
+            Flaw::MsgIdTooOld => msg_id = ((now - 400) << 32) | 1,
+            Flaw::MsgIdTooNew => msg_id = ((now + 60) << 32) | 1,
+            Flaw::NestedContainer => {
+                let inner_id = self.clock.next(MsgIdKind::ServerResponse);
+                let mut inner = Vec::new();
+                write_container(&[(inner_id, seq, &body)], &mut inner);
+                let wrap_id = self.clock.next(MsgIdKind::ServerOther);
+                let mut outer = Vec::new();
+                write_container(&[(wrap_id, 0, &inner)], &mut outer);
+                body = outer;
+                msg_id = self.clock.next(MsgIdKind::ServerOther);
+            }
+            Flaw::ContainerIdNotGreater => {
+                let container_id = self.clock.next(MsgIdKind::ServerOther);
+                let inner_id = self.clock.next(MsgIdKind::ServerResponse);
+                let mut c = Vec::new();
+                write_container(&[(inner_id, seq, &body)], &mut c);
+                body = c;
+                msg_id = container_id;
+            }
+            Flaw::ContainerTooLarge => {
+                let ack = enums::MsgsAck::Ack(types::MsgsAck { msg_ids: vec![1] }).to_bytes();
+                let mut items: Vec<(i64, i32, Vec<u8>)> = (0..1024)
+                    .map(|_| (self.clock.next(MsgIdKind::ServerOther), 0, ack.clone()))
+                    .collect();
+                items.push((
+                    self.clock.next(MsgIdKind::ServerResponse),
+                    seq,
+                    body.clone(),
+                ));
+                let refs: Vec<(i64, i32, &[u8])> = items
+                    .iter()
+                    .map(|(a, b, c)| (*a, *b, c.as_slice()))
+                    .collect();
+                let mut c = Vec::new();
+                write_container(&refs, &mut c);
+                body = c;
+                msg_id = self.clock.next(MsgIdKind::ServerOther);
+            }
+            Flaw::HugeAckList => {
+                before = Some(
+                    enums::MsgsAck::Ack(types::MsgsAck {
+                        msg_ids: (1..=8193).map(|i| i * 4).collect(),
+                    })
+                    .to_bytes(),
+                );
+            }
+            Flaw::BadSaltForUnknownId => {
+                before = Some(
+                    enums::BadMsgNotification::BadServerSalt(types::BadServerSalt {
+                        bad_msg_id: random_i64() & !3,
+                        bad_msg_seqno: 1,
+                        error_code: 48,
+                        new_server_salt: random_i64(),
+                    })
+                    .to_bytes(),
+                );
+            }
+            Flaw::BadMsgForUnknownId => {
+                before = Some(
+                    enums::BadMsgNotification::Notification(types::BadMsgNotification {
+                        bad_msg_id: random_i64() & !3,
+                        bad_msg_seqno: 1,
+                        error_code: 16,
+                    })
+                    .to_bytes(),
+                );
+            }
+            _ => {}
+        }
+        if let Some(service) = before {
+            self.send(service, MsgIdKind::ServerOther, false).await?;
+        }
+        let mut plain = Vec::with_capacity(body.len() + 32);
+        write_envelope(salt, session_id, msg_id, seq, &body, &mut plain);
+        if flaw == Flaw::DataLengthPastEnd {
+            plain[28..32].copy_from_slice(&((body.len() as u32) + 64).to_le_bytes());
+        }
+        let mut frame = Vec::with_capacity(plain.len() + 1100);
+        if flaw == Flaw::PaddingTooLong {
+            let pad = 1040 + (16 - plain.len() % 16) % 16;
+            cipher::encrypt_with_padding(
+                &key.key,
+                Side::Server,
+                &plain,
+                &vec![0u8; pad],
+                &mut frame,
+            );
+        } else {
+            cipher::encrypt(&key.key, Side::Server, &plain, &mut frame);
+        }
+        match flaw {
+            Flaw::WrongAuthKeyId => frame[0] ^= 0xff,
+            Flaw::BadMsgKey => frame[10] ^= 0x01,
+            Flaw::FrameLengthNotAligned => frame.truncate(frame.len() - 4),
+            _ => {}
+        }
+        if flaw == Flaw::DuplicateMsgId {
+            self.emit(Out::Packet(frame.clone())).await?;
+        }
+        self.emit(Out::Packet(frame)).await
     }
 
     async fn answer_error(

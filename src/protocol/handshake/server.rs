@@ -62,12 +62,85 @@ enum State {
     Done,
 }
 
+/// A deliberate handshake violation, for testing clients only (the test DC's misbehaving
+/// mode). Each breaks one check of the security guidelines; the item number is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HandshakeFlaw {
+    /// 1: resPQ echoes another nonce.
+    ResPqWrongNonce,
+    /// 2: resPQ lists only a key fingerprint nobody has.
+    UnknownFingerprint,
+    /// 2: pq is 7 bytes.
+    PqNotEightBytes,
+    /// 2: pq is prime (no p < q to find).
+    PqPrime,
+    /// 1: server_DH_params_ok carries another server_nonce.
+    DhParamsWrongServerNonce,
+    /// 4: server_DH_params_fail with a wrong new_nonce_hash.
+    DhParamsFailWrongHash,
+    /// 5: encrypted_answer is not a multiple of 16 bytes.
+    AnswerLengthNotAligned,
+    /// 5: the SHA1 of the answer does not match.
+    AnswerBadHash,
+    /// 5: 16 or more padding bytes after the answer.
+    AnswerTooMuchPadding,
+    /// 6: dh_prime is a 2048-bit prime that is not safe.
+    PrimeNotSafe,
+    /// 6: dh_prime has 2047 bits.
+    PrimeTooShort,
+    /// 7: g = 2 with a prime for which 2 is not a valid generator.
+    BadGenerator,
+    /// 8: g_a = 1.
+    GaOutOfRange,
+    /// 8: g_a below 2^(2048-64).
+    GaNearBound,
+    /// 11: dh_gen_ok with a wrong new_nonce_hash1.
+    DhGenWrongHash,
+    /// 1: dh_gen_ok echoes another nonce.
+    DhGenWrongNonce,
+}
+
+impl HandshakeFlaw {
+    /// Every handshake flaw.
+    pub const ALL: [HandshakeFlaw; 16] = [
+        HandshakeFlaw::ResPqWrongNonce,
+        HandshakeFlaw::UnknownFingerprint,
+        HandshakeFlaw::PqNotEightBytes,
+        HandshakeFlaw::PqPrime,
+        HandshakeFlaw::DhParamsWrongServerNonce,
+        HandshakeFlaw::DhParamsFailWrongHash,
+        HandshakeFlaw::AnswerLengthNotAligned,
+        HandshakeFlaw::AnswerBadHash,
+        HandshakeFlaw::AnswerTooMuchPadding,
+        HandshakeFlaw::PrimeNotSafe,
+        HandshakeFlaw::PrimeTooShort,
+        HandshakeFlaw::BadGenerator,
+        HandshakeFlaw::GaOutOfRange,
+        HandshakeFlaw::GaNearBound,
+        HandshakeFlaw::DhGenWrongHash,
+        HandshakeFlaw::DhGenWrongNonce,
+    ];
+}
+
+/// A 2048-bit prime p whose (p-1)/2 is not prime, made once (for [`HandshakeFlaw::PrimeNotSafe`]).
+fn unsafe_prime() -> &'static [u8] {
+    static PRIME: once_cell::sync::Lazy<Vec<u8>> = once_cell::sync::Lazy::new(|| loop {
+        let p = glass_pumpkin::prime::new(2048).expect("the OS random source works");
+        let bytes = p.to_bytes_be();
+        if bytes.len() == 256 && dh::check_safe_prime(&bytes).is_err() {
+            return bytes;
+        }
+    });
+    &PRIME
+}
+
 /// A server handshake in progress.
 pub struct ServerHandshake {
     key: Arc<RsaPrivateKey>,
     fingerprint: i64,
     nonce: [u8; 16],
     state: State,
+    flaw: Option<HandshakeFlaw>,
 }
 
 impl ServerHandshake {
@@ -79,7 +152,20 @@ impl ServerHandshake {
             fingerprint,
             nonce: [0; 16],
             state: State::AwaitReqPq,
+            flaw: None,
         }
+    }
+
+    /// A handshake that breaks one check on purpose (tests only).
+    pub fn with_flaw(key: Arc<RsaPrivateKey>, flaw: Option<HandshakeFlaw>) -> Self {
+        Self {
+            flaw,
+            ..Self::new(key)
+        }
+    }
+
+    fn flawed(&self, flaw: HandshakeFlaw) -> bool {
+        self.flaw == Some(flaw)
     }
 
     /// Whether this message body could start a handshake.
@@ -109,13 +195,25 @@ impl ServerHandshake {
                 let server_nonce = random::<16>();
                 let (p, q, pq) = dh::make_pq();
                 debug_assert_eq!(p * q, pq);
-                let reply = enums::ResPq::Pq(types::ResPq {
+                let mut res = types::ResPq {
                     nonce: req.nonce,
                     server_nonce,
                     pq: pq.to_be_bytes().to_vec(),
                     server_public_key_fingerprints: vec![self.fingerprint],
-                })
-                .to_bytes();
+                };
+                if self.flawed(HandshakeFlaw::ResPqWrongNonce) {
+                    res.nonce = random::<16>();
+                }
+                if self.flawed(HandshakeFlaw::UnknownFingerprint) {
+                    res.server_public_key_fingerprints = vec![self.fingerprint ^ 1];
+                }
+                if self.flawed(HandshakeFlaw::PqNotEightBytes) {
+                    res.pq = (pq >> 8).to_be_bytes()[1..].to_vec();
+                }
+                if self.flawed(HandshakeFlaw::PqPrime) {
+                    res.pq = 0x7fff_ffff_ffff_ffe7u64.to_be_bytes().to_vec(); // 2^63 - 25, prime
+                }
+                let reply = enums::ResPq::Pq(res).to_bytes();
                 self.state = State::AwaitDhParams { server_nonce, pq };
                 Ok(ServerStep::Reply(reply))
             }
@@ -198,23 +296,75 @@ impl ServerHandshake {
         if super::be_u64(&inner_pq) != Some(pq) {
             return Err(security("p_q_inner_data names another pq"));
         }
+        if self.flawed(HandshakeFlaw::DhParamsFailWrongHash) {
+            let reply = enums::ServerDhParams::Fail(types::ServerDhParamsFail {
+                nonce: self.nonce,
+                server_nonce,
+                new_nonce_hash: random::<16>(),
+            })
+            .to_bytes();
+            return Ok(ServerStep::Reply(reply));
+        }
         let a = dh::generate_exponent();
         let prime = dh::server_dh_prime().to_bytes_be();
         let g_a = dh::modpow_2048(&BigUint::from(G).to_bytes_be(), &a, &prime);
-        let answer = enums::ServerDhInnerData::Data(types::ServerDhInnerData {
+        let mut inner = types::ServerDhInnerData {
             nonce: self.nonce,
             server_nonce,
             g: G as i32,
             dh_prime: prime,
             g_a: g_a.to_vec(),
             server_time: unix_now() as i32,
-        })
-        .to_bytes();
+        };
+        match self.flaw {
+            Some(HandshakeFlaw::PrimeNotSafe) => inner.dh_prime = unsafe_prime().to_vec(),
+            Some(HandshakeFlaw::PrimeTooShort) => inner.dh_prime[0] &= 0x7f,
+            Some(HandshakeFlaw::BadGenerator) => inner.g = 2,
+            Some(HandshakeFlaw::GaOutOfRange) => inner.g_a = vec![1],
+            Some(HandshakeFlaw::GaNearBound) => {
+                inner.g_a = (BigUint::from(1u8) << 1983u32).to_bytes_be()
+            }
+            _ => {}
+        }
+        let answer = enums::ServerDhInnerData::Data(inner).to_bytes();
         let (key, iv) = tmp_aes(&server_nonce, &new_nonce);
+        let encrypted_answer = match self.flaw {
+            Some(HandshakeFlaw::AnswerLengthNotAligned) => {
+                let mut e = encrypt_with_hash(&answer, &key, &iv);
+                e.truncate(e.len() - 4);
+                e
+            }
+            Some(HandshakeFlaw::AnswerBadHash) => {
+                let mut tampered = answer.clone();
+                let last = tampered.len() - 1;
+                tampered[last] ^= 1; // hashed as sent, but the hash is of the original
+                let mut e = encrypt_with_hash(&answer, &key, &iv);
+                let mut plain = e.clone();
+                grammers_crypto::aes::ige_decrypt(&mut plain, &key, &iv);
+                plain[20..20 + tampered.len()].copy_from_slice(&tampered);
+                grammers_crypto::aes::ige_encrypt(&mut plain, &key, &iv);
+                e.copy_from_slice(&plain);
+                e
+            }
+            Some(HandshakeFlaw::AnswerTooMuchPadding) => {
+                let mut e = encrypt_with_hash(&answer, &key, &iv);
+                let mut plain = e.clone();
+                grammers_crypto::aes::ige_decrypt(&mut plain, &key, &iv);
+                plain.extend_from_slice(&random::<16>());
+                grammers_crypto::aes::ige_encrypt(&mut plain, &key, &iv);
+                e = plain;
+                e
+            }
+            _ => encrypt_with_hash(&answer, &key, &iv),
+        };
         let reply = enums::ServerDhParams::Ok(types::ServerDhParamsOk {
             nonce: self.nonce,
-            server_nonce,
-            encrypted_answer: encrypt_with_hash(&answer, &key, &iv),
+            server_nonce: if self.flawed(HandshakeFlaw::DhParamsWrongServerNonce) {
+                random::<16>()
+            } else {
+                server_nonce
+            },
+            encrypted_answer,
         })
         .to_bytes();
         self.state = State::AwaitClientDh {
@@ -289,9 +439,17 @@ impl ServerHandshake {
             return Ok(ServerStep::Reply(reply));
         }
         let reply = enums::SetClientDhParamsAnswer::DhGenOk(types::DhGenOk {
-            nonce: self.nonce,
+            nonce: if self.flawed(HandshakeFlaw::DhGenWrongNonce) {
+                random::<16>()
+            } else {
+                self.nonce
+            },
             server_nonce,
-            new_nonce_hash1: auth_key.new_nonce_hash(&new_nonce, 1),
+            new_nonce_hash1: if self.flawed(HandshakeFlaw::DhGenWrongHash) {
+                random::<16>()
+            } else {
+                auth_key.new_nonce_hash(&new_nonce, 1)
+            },
         })
         .to_bytes();
         let outcome = HandshakeOutcome {
