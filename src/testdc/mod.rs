@@ -124,6 +124,8 @@ pub(crate) const ANSWERS_KEPT: usize = 512;
 pub(crate) struct DcState {
     pub keys: Mutex<HashMap<i64, Arc<KeyEntry>>>,
     pub sessions: Mutex<HashMap<(i64, i64), SessionEntry>>,
+    /// Connections open now (bounded by the server).
+    pub open_connections: std::sync::atomic::AtomicUsize,
 }
 
 /// State the whole test DC shares.

@@ -1,6 +1,7 @@
 //! One DC's listener and its connections: transport detection, the handshake, encrypted
 //! sessions and the API calls the test DC answers.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -33,6 +34,8 @@ const MAX_UNPACKED: usize = 1 << 20;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long a client may take to send its transport header.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most connections one DC holds open at once; more are closed on arrival.
+const MAX_CONNECTIONS: usize = 16_384;
 /// Oldest layer accepted.
 const MIN_LAYER: i32 = 150;
 
@@ -65,13 +68,21 @@ pub(crate) async fn serve(
                     continue;
                 };
                 shared.stats.lock().connections += 1;
+                let open = &shared.dcs[&dc_id].open_connections;
+                if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    // Full: refuse this one (closing it) and keep serving the others.
+                    open.fetch_sub(1, Ordering::SeqCst);
+                    drop(stream);
+                    continue;
+                }
                 let shared = shared.clone();
                 let mut stop = connections_stop.clone();
                 tokio::spawn(async move {
                     tokio::select! {
-                        _ = Connection::run(stream, dc_id, shared) => {}
+                        _ = Connection::run(stream, dc_id, shared.clone()) => {}
                         _ = stopped(&mut stop) => {}
                     }
+                    shared.dcs[&dc_id].open_connections.fetch_sub(1, Ordering::SeqCst);
                 });
             }
             _ = stopped(&mut shutdown) => break,
