@@ -10,17 +10,7 @@ use tgauth::protocol::transport::TransportKind;
 use tgauth::testdc::{TestDc, TestDcOptions};
 
 fn settings() -> CodeSettings {
-    CodeSettings {
-        allow_flashcall: false,
-        current_number: false,
-        allow_app_hash: false,
-        allow_missed_call: false,
-        allow_firebase: false,
-        unknown_number: false,
-        logout_tokens: None,
-        token: None,
-        app_sandbox: None,
-    }
+    tgauth::client::default_code_settings()
 }
 
 async fn start(options: TestDcOptions) -> TestDc {

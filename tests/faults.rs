@@ -9,17 +9,7 @@ use tgauth::protocol::handshake::rsa::RsaPublicKey;
 use tgauth::testdc::{TestDc, TestDcOptions};
 
 fn settings() -> CodeSettings {
-    CodeSettings {
-        allow_flashcall: false,
-        current_number: false,
-        allow_app_hash: false,
-        allow_missed_call: false,
-        allow_firebase: false,
-        unknown_number: false,
-        logout_tokens: None,
-        token: None,
-        app_sandbox: None,
-    }
+    tgauth::client::default_code_settings()
 }
 
 async fn futures_flatten<T>(tasks: Vec<tokio::task::JoinHandle<Vec<T>>>) -> Vec<T> {

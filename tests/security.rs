@@ -13,17 +13,7 @@ use tgauth::testdc::flaws::Flaw;
 use tgauth::testdc::{TestDc, TestDcOptions};
 
 fn settings() -> CodeSettings {
-    CodeSettings {
-        allow_flashcall: false,
-        current_number: false,
-        allow_app_hash: false,
-        allow_missed_call: false,
-        allow_firebase: false,
-        unknown_number: false,
-        logout_tokens: None,
-        token: None,
-        app_sandbox: None,
-    }
+    tgauth::client::default_code_settings()
 }
 
 async fn outcome_with(

@@ -40,15 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let client = Client::new(config)?;
     let settings = CodeSettings {
-        allow_flashcall: false,
-        current_number: false,
         allow_app_hash: true,
-        allow_missed_call: false,
-        allow_firebase: false,
-        unknown_number: false,
-        logout_tokens: None,
-        token: None,
-        app_sandbox: None,
+        ..tgauth::client::default_code_settings()
     };
     match client.send_code(&phone, api_id, &api_hash, settings).await {
         Ok(sent) => {

@@ -310,15 +310,8 @@ fn main() -> ExitCode {
         }
     };
     let settings = CodeSettings {
-        allow_flashcall: false,
-        current_number: false,
         allow_app_hash: true,
-        allow_missed_call: false,
-        allow_firebase: false,
-        unknown_number: false,
-        logout_tokens: None,
-        token: None,
-        app_sandbox: None,
+        ..tgauth::client::default_code_settings()
     };
     let result = runtime.block_on(client.send_code(&phone, api_id, &api_hash, settings));
     match result {

@@ -88,6 +88,21 @@ impl Default for ClientConfig {
     }
 }
 
+/// codeSettings with every flag off and nothing set: what a plain login sends.
+pub fn default_code_settings() -> types::CodeSettings {
+    types::CodeSettings {
+        allow_flashcall: false,
+        current_number: false,
+        allow_app_hash: false,
+        allow_missed_call: false,
+        allow_firebase: false,
+        unknown_number: false,
+        logout_tokens: None,
+        token: None,
+        app_sandbox: None,
+    }
+}
+
 /// Resolves `host:port` to one IPv4 address (sessions store IPv4 addresses).
 pub fn resolve_v4(host: &str, port: u16) -> Result<SocketAddr, Error> {
     let addrs = (host, port).to_socket_addrs().map_err(|e| {

@@ -432,17 +432,7 @@ pub unsafe extern "C" fn tg_client_free(client: *mut tg_client) {
 }
 
 fn code_settings(settings: *const tg_code_settings) -> Result<types::CodeSettings, tg_result> {
-    let mut out = types::CodeSettings {
-        allow_flashcall: false,
-        current_number: false,
-        allow_app_hash: false,
-        allow_missed_call: false,
-        allow_firebase: false,
-        unknown_number: false,
-        logout_tokens: None,
-        token: None,
-        app_sandbox: None,
-    };
+    let mut out = crate::client::default_code_settings();
     if settings.is_null() {
         return Ok(out);
     }
