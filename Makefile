@@ -63,6 +63,11 @@ test-node: build
 test-interop: build $(VENV)/bin/python
 	VENV=$(VENV) TGAUTH_TESTDC=$(LIB_DIR)/tgauth-testdc tests/interop/run.sh
 
+# Benchmarks (not part of `make test`): release builds, tgauth-testdc in its own process,
+# Telethon (+ cryptg when a wheel exists) in $(VENV); writes BENCHMARKS.md. See tools/bench/run.sh.
+bench: $(VENV)/bin/python
+	VENV=$(VENV) PYTHON=$(PYTHON) CARGO=$(CARGO) CC=$(CC) bash tools/bench/run.sh
+
 # The full soak: 10,000 sendCodes through the C ABI with every fault mixed in, under
 # ASan/UBSan/LeakSanitizer (`make test` runs 1,000).
 soak: build
