@@ -414,11 +414,10 @@ impl Actor {
                         }
                     }
                 }
-                _ = tick.tick() => {
+                // Only while requests are outstanding: an idle client costs no wake-ups.
+                _ = tick.tick(), if !self.sent.is_empty() || !self.queue.is_empty() => {
+                    // Requests whose caller gave up (timeout, cancel) are forgotten.
                     self.prune_abandoned();
-                    if self.queue.is_empty() && self.sent.is_empty() && rx.is_empty() {
-                        // Idle: keep the connection (and key) for the next request.
-                    }
                 }
             }
         }

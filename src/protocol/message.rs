@@ -412,9 +412,13 @@ pub fn write_rpc_error(code: i32, message: &str, out: &mut Vec<u8>) {
 }
 
 /// Remembers the last msg_ids a peer sent, to refuse replays (security guidelines 17).
+///
+/// Arrival order decides which id is forgotten; a sorted set answers "seen?" and "lower
+/// than every kept id?" in O(log n), as this runs for every message.
 #[derive(Debug)]
 pub struct RecentMsgIds {
-    ids: VecDeque<i64>,
+    order: VecDeque<i64>,
+    sorted: std::collections::BTreeSet<i64>,
     capacity: usize,
 }
 
@@ -422,8 +426,9 @@ impl RecentMsgIds {
     /// Keeps the last `capacity` ids.
     pub fn new(capacity: usize) -> Self {
         Self {
-            ids: VecDeque::with_capacity(capacity.min(1024)),
-            capacity,
+            order: VecDeque::new(),
+            sorted: std::collections::BTreeSet::new(),
+            capacity: capacity.max(1),
         }
     }
 
@@ -450,16 +455,19 @@ impl RecentMsgIds {
                 return Err(MessageError::MsgIdOutOfWindow);
             }
         }
-        if self.ids.contains(&msg_id) {
+        if self.sorted.contains(&msg_id) {
             return Err(MessageError::ReplayedMsgId);
         }
-        if self.ids.len() == self.capacity {
-            if self.ids.iter().all(|&kept| msg_id < kept) {
+        if self.order.len() == self.capacity {
+            if self.sorted.first().is_some_and(|&lowest| msg_id < lowest) {
                 return Err(MessageError::ReplayedMsgId);
             }
-            self.ids.pop_front();
+            if let Some(oldest) = self.order.pop_front() {
+                self.sorted.remove(&oldest);
+            }
         }
-        self.ids.push_back(msg_id);
+        self.order.push_back(msg_id);
+        self.sorted.insert(msg_id);
         Ok(())
     }
 }
