@@ -15,14 +15,14 @@ CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -g -Iinclude
 CLIBS := -lpthread -ldl -lm
 
 .PHONY: all build test lint test-rust test-c test-examples test-python test-node \
-        test-interop header bench fuzz soak clean
+        test-interop test-fuzz header bench fuzz soak clean
 
 all: build
 
 build:
 	$(CARGO) build --release
 
-test: lint test-rust test-c test-examples test-interop test-python test-node
+test: lint test-rust test-c test-examples test-interop test-python test-node test-fuzz
 	@echo "make test: every suite passed"
 
 lint:
@@ -62,6 +62,14 @@ test-node: build
 
 test-interop: build $(VENV)/bin/python
 	VENV=$(VENV) TGAUTH_TESTDC=$(LIB_DIR)/tgauth-testdc tests/interop/run.sh
+
+# Fuzzing (cargo-fuzz, nightly toolchain): a short run of every target in `make test`,
+# a minute each in `make fuzz`. Without a nightly toolchain fuzz/run.sh says so and skips.
+test-fuzz:
+	bash fuzz/run.sh 10
+
+fuzz:
+	bash fuzz/run.sh 60
 
 # Benchmarks (not part of `make test`): release builds, tgauth-testdc in its own process,
 # Telethon (+ cryptg when a wheel exists) in $(VENV); writes BENCHMARKS.md. See tools/bench/run.sh.

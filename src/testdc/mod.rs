@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use grammers_tl_types::{enums, types};
 use parking_lot::Mutex;
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -290,4 +291,74 @@ impl Drop for TestDc {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The help.getConfig answer of a test DC: its DCs as dc_options, `this_dc` the one asked.
+pub fn config_answer(dcs: &[DcAddress], this_dc: i32, now: i32) -> enums::Config {
+    let dc_options = dcs
+        .iter()
+        .map(|dc| {
+            enums::DcOption::Option(types::DcOption {
+                ipv6: false,
+                media_only: false,
+                tcpo_only: false,
+                cdn: false,
+                r#static: false,
+                this_port_only: false,
+                id: dc.id,
+                ip_address: dc.host.clone(),
+                port: dc.port as i32,
+                secret: None,
+            })
+        })
+        .collect();
+    enums::Config::Config(types::Config {
+        default_p2p_contacts: false,
+        preload_featured_stickers: false,
+        revoke_pm_inbox: true,
+        blocked_mode: false,
+        force_try_ipv6: false,
+        date: now,
+        expires: now + 3600,
+        test_mode: true,
+        this_dc,
+        dc_options,
+        dc_txt_domain_name: "localhost".into(),
+        chat_size_max: 200,
+        megagroup_size_max: 200_000,
+        forwarded_count_max: 100,
+        online_update_period_ms: 210_000,
+        offline_blur_timeout_ms: 5_000,
+        offline_idle_timeout_ms: 30_000,
+        online_cloud_timeout_ms: 300_000,
+        notify_cloud_delay_ms: 30_000,
+        notify_default_delay_ms: 1_500,
+        push_chat_period_ms: 60_000,
+        push_chat_limit: 2,
+        edit_time_limit: 172_800,
+        revoke_time_limit: i32::MAX,
+        revoke_pm_time_limit: i32::MAX,
+        rating_e_decay: 2_419_200,
+        stickers_recent_limit: 200,
+        channels_read_media_period: 604_800,
+        tmp_sessions: None,
+        call_receive_timeout_ms: 20_000,
+        call_ring_timeout_ms: 90_000,
+        call_connect_timeout_ms: 30_000,
+        call_packet_timeout_ms: 10_000,
+        me_url_prefix: "https://t.me/".into(),
+        autoupdate_url_prefix: None,
+        gif_search_username: None,
+        venue_search_username: None,
+        img_search_username: None,
+        static_maps_provider: None,
+        caption_length_max: 1024,
+        message_length_max: 4096,
+        webfile_dc_id: 4.min(dcs.len() as i32),
+        suggested_lang_code: None,
+        lang_pack_version: None,
+        base_lang_pack_version: None,
+        reactions_default: None,
+        autologin_token: None,
+    })
 }
