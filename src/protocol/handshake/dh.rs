@@ -295,23 +295,80 @@ pub fn is_prime_u64(n: u64) -> bool {
 }
 
 /// Splits `pq` into two primes `p < q` with `p * q == pq`, or `None` if it is not such a
-/// product (prime, a square, more than two factors, too small). Uses grammers' Pollard-rho
-/// (Brent) for all but tiny inputs, guarded so hostile values cannot make it loop or panic.
+/// product (prime, a square, more than two factors, too small). Pollard's rho with
+/// Brent's cycle finding and batched gcds, in u128 arithmetic; bounded, so hostile values
+/// cannot make it loop. This is on every new login's critical path.
 pub fn factorize_pq(pq: u64) -> Option<(u64, u64)> {
     if pq < 6 || is_prime_u64(pq) {
         return None;
     }
     let (p, q) = if pq < 1 << 20 {
-        // Tiny inputs: trial division (grammers' parameters degenerate below ~100).
+        // Tiny inputs: trial division.
         let p = (2..).find(|d| pq % d == 0)?;
         (p, pq / p)
     } else {
-        std::panic::catch_unwind(|| grammers_crypto::factorize(pq)).ok()?
+        let p = pollard_brent(pq)?;
+        (p, pq / p)
     };
     let (p, q) = (p.min(q), p.max(q));
     let valid =
         p > 1 && p < q && p.checked_mul(q) == Some(pq) && is_prime_u64(p) && is_prime_u64(q);
     valid.then_some((p, q))
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// A non-trivial factor of the odd composite `n`, by Pollard's rho with Brent's cycle
+/// detection (R. P. Brent, "An improved Monte Carlo factorization algorithm", 1980).
+fn pollard_brent(n: u64) -> Option<u64> {
+    if n % 2 == 0 {
+        return Some(2);
+    }
+    let mul = |a: u64, b: u64| ((a as u128 * b as u128) % n as u128) as u64;
+    // Deterministic constants: the same pq always takes the same path; a few constants
+    // suffice for products of two 31-bit primes, the bound keeps hostile inputs cheap.
+    for c in 1..=16u64 {
+        let f = |x: u64| (mul(x, x) + c) % n;
+        let (mut y, mut r, mut q) = (2u64, 1u64, 1u64);
+        let (mut x, mut ys, mut g) = (0u64, 0u64, 1u64);
+        const BATCH: u64 = 128;
+        while g == 1 && r < 1 << 24 {
+            x = y;
+            for _ in 0..r {
+                y = f(y);
+            }
+            let mut k = 0;
+            while k < r && g == 1 {
+                ys = y;
+                for _ in 0..BATCH.min(r - k) {
+                    y = f(y);
+                    q = mul(q, x.abs_diff(y));
+                }
+                g = gcd(q, n);
+                k += BATCH;
+            }
+            r *= 2;
+        }
+        if g == n {
+            // The batch overshot: step one at a time from the last saved point.
+            loop {
+                ys = f(ys);
+                g = gcd(x.abs_diff(ys), n);
+                if g > 1 {
+                    break;
+                }
+            }
+        }
+        if g > 1 && g < n {
+            return Some(g);
+        }
+    }
+    None
 }
 
 /// A random odd prime in `[2^30, 2^31)`.
@@ -686,5 +743,13 @@ mod tests {
     #[should_panic(expected = "at most 2048 bits")]
     fn modpow_refuses_a_zero_modulus() {
         modpow_2048(&[2], &[3], &[]);
+    }
+
+    #[test]
+    fn factorizes_every_server_made_pq() {
+        for _ in 0..500 {
+            let (p, q, pq) = make_pq();
+            assert_eq!(factorize_pq(pq), Some((p, q)), "pq = {pq:#x}");
+        }
     }
 }
