@@ -131,7 +131,7 @@ impl Link {
         let actor = Actor {
             settings,
             auth_key,
-            session_id: i64::from_le_bytes(crate::protocol::handshake::random::<8>()),
+            session_id: crate::protocol::random::i64(),
             salt: 0,
             clock: MsgIdClock::new(),
             seq: SeqNo::default(),
@@ -309,7 +309,7 @@ impl Actor {
     }
 
     fn new_session(&mut self) {
-        self.session_id = i64::from_le_bytes(crate::protocol::handshake::random::<8>());
+        self.session_id = crate::protocol::random::i64();
         self.seq = SeqNo::default();
         self.recent = RecentMsgIds::new(RECENT_IDS);
         for p in self.queue.iter_mut() {

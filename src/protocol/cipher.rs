@@ -143,11 +143,12 @@ pub fn padding_len(plaintext_len: usize) -> usize {
 }
 
 /// Encrypts `plaintext` (salt, session_id, msg_id, seq_no, length, body) sent by `sender`,
-/// appending `auth_key_id + msg_key + encrypted_data` to `out`. Padding is random.
+/// appending `auth_key_id + msg_key + encrypted_data` to `out`. Padding is random (from
+/// the per-thread CSPRNG, [`crate::protocol::random`]).
 pub fn encrypt(key: &AuthKey, sender: Side, plaintext: &[u8], out: &mut Vec<u8>) {
     let mut padding = [0u8; 27];
     let n = padding_len(plaintext.len());
-    getrandom::fill(&mut padding[..n]).expect("the OS random source failed");
+    crate::protocol::random::fill(&mut padding[..n]);
     encrypt_with_padding(key, sender, plaintext, &padding[..n], out);
 }
 

@@ -362,10 +362,10 @@ impl FrameEncoder {
             }
             TransportKind::PaddedIntermediate => {
                 // One random byte picks the padding length. The other 15 are the padding
-                // itself. If the RNG fails, no padding is still a valid frame: padding
-                // only makes payload sizes harder to see, so this is no reason to fail.
+                // itself.
                 let mut random = [0u8; 1 + MAX_PADDING];
-                let padding: &[u8] = if pad && getrandom::fill(&mut random).is_ok() {
+                let padding: &[u8] = if pad {
+                    crate::protocol::random::fill(&mut random);
                     let n = usize::from(random[0]) % (MAX_PADDING + 1);
                     &random[1..1 + n]
                 } else {

@@ -88,7 +88,7 @@ impl Faults {
         if p <= 0.0 {
             return false;
         }
-        let r = crate::protocol::handshake::random::<8>();
+        let r = crate::protocol::random::array::<8>();
         let x = (u64::from_le_bytes(r) >> 11) as f64 / (1u64 << 53) as f64;
         x < p
     }

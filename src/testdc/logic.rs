@@ -470,11 +470,17 @@ fn random_index(len: usize) -> usize {
 }
 
 fn fill_random(buf: &mut [u8]) {
-    getrandom::fill(buf).expect("the operating system's random source failed");
+    crate::protocol::random::fill(buf);
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 const WORDS_A: &[&str] = &["anchor", "amber", "atlas", "arrow", "autumn", "acorn"];
@@ -845,6 +851,12 @@ mod tests {
     use grammers_tl_types::Identifiable;
 
     const T0: u64 = 1_700_000_000;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_per_byte() {
+        assert_eq!(hex(&[]), "");
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff, 0x5c]), "000fa0ff5c");
+    }
 
     fn desk_with(dcs: i32, limit: u32) -> LoginDesk {
         LoginDesk::new(LoginRulesConfig {

@@ -267,13 +267,12 @@ impl Connection {
         let mut frame = Vec::with_capacity(plain.len() + 64);
         cipher::encrypt(&key.key, Side::Server, &plain, &mut frame);
         if self.fault(Fault::Corrupt) {
-            let at =
-                8 + (crate::protocol::handshake::random::<1>()[0] as usize % (frame.len() - 8));
+            let at = 8 + (crate::protocol::random::array::<1>()[0] as usize % (frame.len() - 8));
             frame[at] ^= 0x40;
         }
         if self.fault(Fault::Delay) {
             let tx = self.tx.clone();
-            let ms = u16::from_le_bytes(crate::protocol::handshake::random::<2>()) % 2000;
+            let ms = u16::from_le_bytes(crate::protocol::random::array::<2>()) % 2000;
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(ms as u64)).await;
                 let _ = tx.send(Out::Packet(frame)).await;
@@ -336,7 +335,7 @@ impl Connection {
                 None
             } else {
                 let salt = if sessions.keys().any(|(k, _)| *k == key.key.id()) {
-                    i64::from_le_bytes(crate::protocol::handshake::random::<8>())
+                    crate::protocol::random::i64()
                 } else {
                     key.first_salt
                 };
@@ -353,7 +352,7 @@ impl Connection {
         if let Some(server_salt) = created {
             let body = enums::NewSession::Created(types::NewSessionCreated {
                 first_msg_id: msg_id,
-                unique_id: i64::from_le_bytes(crate::protocol::handshake::random::<8>()),
+                unique_id: crate::protocol::random::i64(),
                 server_salt,
             })
             .to_bytes();
@@ -394,7 +393,7 @@ impl Connection {
                 .get_mut(&(key.key.id(), self.session_id))
                 .ok_or(())?;
             if self.fault(Fault::BadSalt) {
-                session.salt = i64::from_le_bytes(crate::protocol::handshake::random::<8>());
+                session.salt = crate::protocol::random::i64();
             }
             session.salt
         };
@@ -456,7 +455,7 @@ impl Connection {
                         salt: if i == 0 {
                             salt
                         } else {
-                            i64::from_le_bytes(crate::protocol::handshake::random::<8>())
+                            crate::protocol::random::i64()
                         },
                     })
                     .collect();
@@ -620,7 +619,7 @@ impl Connection {
             let session = sessions.entry((key.key.id(), self.session_id)).or_default();
             (session.salt, session.seq.next(true))
         };
-        let random_i64 = || i64::from_le_bytes(crate::protocol::handshake::random::<8>());
+        let random_i64 = || crate::protocol::random::i64();
         let now = message::unix_now() as i64;
         let mut msg_id = self.clock.next(MsgIdKind::ServerResponse);
         let mut session_id = self.session_id;

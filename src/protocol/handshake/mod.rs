@@ -125,10 +125,10 @@ pub(crate) fn first_salt(new_nonce: &[u8; 32], server_nonce: &[u8; 16]) -> i64 {
     i64::from_le_bytes(salt)
 }
 
-/// Random bytes from the OS CSPRNG.
+/// Random bytes from the OS CSPRNG (handshake nonces and other secrets).
 pub(crate) fn random<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
-    getrandom::fill(&mut out).expect("the OS random source failed");
+    crate::protocol::random::secret(&mut out);
     out
 }
 
