@@ -25,7 +25,7 @@ use crate::protocol::message::{
     read_rpc_result, write_container, write_envelope, write_plain, MsgIdClock, MsgIdKind,
     RecentMsgIds, SeqNo, GZIP_PACKED, MSG_CONTAINER, RPC_ERROR, RPC_RESULT,
 };
-use crate::protocol::transport::{connect_framed, Frame, TransportKind};
+use crate::protocol::transport::{connect_framed, Frame, FrameReader, FrameWriter, TransportKind};
 use crate::protocol::Side;
 
 /// Largest frame we accept from a server.
@@ -114,8 +114,15 @@ struct Pending {
     resends: u32,
     /// The msg_id and seq_no it was last sent with, kept for a resend after reconnecting.
     sent_as: Option<(i64, i32)>,
-    /// The exact body sent (with any init wrapper), resent identically.
-    body: Vec<u8>,
+    /// The init-wrapped body, when the query went out wrapped; resent identically.
+    body: Option<Vec<u8>>,
+}
+
+impl Pending {
+    /// The exact body sent (or to send) for this request.
+    fn wire_body(&self) -> &[u8] {
+        self.body.as_deref().unwrap_or(&self.inv.query)
+    }
 }
 
 /// The handle clients use; dropping every handle stops the link.
@@ -304,7 +311,7 @@ impl Actor {
             attempts: 0,
             resends: 0,
             sent_as: None,
-            body: Vec::new(),
+            body: None,
         });
     }
 
@@ -353,32 +360,24 @@ impl Actor {
             Ok(halves) => halves,
             Err(e) => return Broken::Network(format!("cannot connect to {}: {e}", s.addr)),
         };
-        // A reader task, so a partly read frame is never lost to select!.
-        let (frames_tx, mut frames) = mpsc::channel::<Result<Frame, String>>(64);
-        let reader_task = tokio::spawn(async move {
-            loop {
-                let frame = reader.recv().await.map_err(|e| e.to_string());
-                let stop = frame.is_err();
-                if frames_tx.send(frame).await.is_err() || stop {
-                    break;
-                }
-            }
-        });
-        let result = self.serve(&mut writer, &mut frames, rx).await;
-        reader_task.abort();
+        let result = self.serve(&mut reader, &mut writer, rx).await;
         let _ = writer.shutdown().await;
         result
     }
 
-    async fn serve<W: tokio::io::AsyncWrite + Unpin>(
+    async fn serve<R, W>(
         &mut self,
-        writer: &mut crate::protocol::transport::FrameWriter<W>,
-        frames: &mut mpsc::Receiver<Result<Frame, String>>,
+        reader: &mut FrameReader<R>,
+        writer: &mut FrameWriter<W>,
         rx: &mut mpsc::UnboundedReceiver<Invocation>,
-    ) -> Broken {
+    ) -> Broken
+    where
+        R: tokio::io::AsyncRead + Unpin,
+        W: tokio::io::AsyncWrite + Unpin,
+    {
         self.inited = false;
         if self.auth_key.is_none() {
-            if let Err(b) = self.handshake(writer, frames).await {
+            if let Err(b) = self.handshake(reader, writer).await {
                 return b;
             }
         }
@@ -387,6 +386,7 @@ impl Actor {
             if let Err(b) = self.flush(writer).await {
                 return b;
             }
+            // `FrameReader::recv` is cancel-safe, so it can sit in select! directly.
             tokio::select! {
                 inv = rx.recv() => match inv {
                     Some(inv) => {
@@ -398,19 +398,28 @@ impl Actor {
                     }
                     None => return Broken::Closed,
                 },
-                frame = frames.recv() => {
-                    let frame = match frame {
-                        Some(Ok(frame)) => frame,
-                        Some(Err(e)) => return Broken::Network(e),
-                        None => return Broken::Network("connection closed".into()),
+                frame = reader.recv() => {
+                    let mut frame = match frame {
+                        Ok(frame) => Some(frame),
+                        Err(e) => return Broken::Network(e.to_string()),
                     };
-                    if let Err(b) = self.on_frame(frame) {
-                        return b;
+                    // The whole burst that has arrived.
+                    let before = self.sent.len();
+                    while let Some(f) = frame.take() {
+                        if let Err(b) = self.on_frame(f) {
+                            return b;
+                        }
+                        frame = match reader.try_recv_buffered() {
+                            Ok(frame) => frame,
+                            Err(e) => return Broken::Network(e.to_string()),
+                        };
                     }
-                    while let Ok(frame) = frames.try_recv() {
-                        match frame {
-                            Ok(frame) => if let Err(b) = self.on_frame(frame) { return b },
-                            Err(e) => return Broken::Network(e),
+                    if self.sent.len() < before {
+                        // Callers were answered. Let them run first: whatever they send
+                        // next then goes out in the same container, not one write each.
+                        tokio::task::yield_now().await;
+                        while let Ok(inv) = rx.try_recv() {
+                            self.enqueue(inv);
                         }
                     }
                 }
@@ -423,11 +432,15 @@ impl Actor {
         }
     }
 
-    async fn handshake<W: tokio::io::AsyncWrite + Unpin>(
+    async fn handshake<R, W>(
         &mut self,
-        writer: &mut crate::protocol::transport::FrameWriter<W>,
-        frames: &mut mpsc::Receiver<Result<Frame, String>>,
-    ) -> Result<(), Broken> {
+        reader: &mut FrameReader<R>,
+        writer: &mut FrameWriter<W>,
+    ) -> Result<(), Broken>
+    where
+        R: tokio::io::AsyncRead + Unpin,
+        W: tokio::io::AsyncWrite + Unpin,
+    {
         let s = &self.settings;
         let (mut hs, mut body) = ClientHandshake::start(s.trusted.as_ref().clone(), s.wire_dc_id);
         let deadline = tokio::time::Instant::now() + s.connect_timeout.max(Duration::from_secs(10));
@@ -438,14 +451,14 @@ impl Actor {
                 .send(&out)
                 .await
                 .map_err(|e| Broken::Network(e.to_string()))?;
-            let frame = match tokio::time::timeout_at(deadline, frames.recv()).await {
-                Ok(Some(Ok(frame))) => frame,
-                Ok(Some(Err(e))) => return Err(Broken::Network(e)),
-                Ok(None) => {
+            let frame = match tokio::time::timeout_at(deadline, reader.recv()).await {
+                Ok(Ok(frame)) => frame,
+                Ok(Err(crate::protocol::transport::TransportError::Closed)) => {
                     return Err(Broken::Network(
                         "connection closed during the handshake".into(),
                     ))
                 }
+                Ok(Err(e)) => return Err(Broken::Network(e.to_string())),
                 Err(_) => {
                     return Err(Broken::Handshake(Error::new(
                         ErrorKind::Timeout,
@@ -492,9 +505,11 @@ impl Actor {
         }
     }
 
-    fn wrap(&self, p: &Pending) -> Vec<u8> {
+    /// The body to send for `p`: the query itself once initConnection went through,
+    /// otherwise the query wrapped in invokeWithLayer(initConnection(...)).
+    fn wrap(&self, p: &Pending) -> Option<Vec<u8>> {
         if self.inited {
-            return p.inv.query.clone();
+            return None;
         }
         let init = &self.settings.init;
         functions::InvokeWithLayer {
@@ -513,83 +528,100 @@ impl Actor {
             },
         }
         .to_bytes()
+        .into()
     }
 
-    /// Sends queued requests (batched into a container) and pending acks.
+    /// Sends queued requests (batched into containers) and pending acks, every frame in
+    /// one write.
     async fn flush<W: tokio::io::AsyncWrite + Unpin>(
         &mut self,
-        writer: &mut crate::protocol::transport::FrameWriter<W>,
+        writer: &mut FrameWriter<W>,
     ) -> Result<(), Broken> {
         while !self.queue.is_empty() || !self.acks.is_empty() {
-            let mut items: Vec<(i64, i32, Vec<u8>)> = Vec::new();
-            let mut inner_ids = Vec::new();
-            if !self.acks.is_empty() {
+            let ack = (!self.acks.is_empty()).then(|| {
                 let ids: Vec<i64> = self
                     .acks
                     .drain(..self.acks.len().min(message::MAX_ID_LIST))
                     .collect();
-                let ack = enums::MsgsAck::Ack(grammers_tl_types::types::MsgsAck { msg_ids: ids })
+                let body = enums::MsgsAck::Ack(grammers_tl_types::types::MsgsAck { msg_ids: ids })
                     .to_bytes();
-                items.push((
+                (
                     self.clock.next(MsgIdKind::Client),
                     self.seq.next(false),
-                    ack,
-                ));
-            }
+                    body,
+                )
+            });
+            // The requests of this message, with their msg_ids and seq_nos assigned.
+            let mut batch: Vec<Pending> = Vec::new();
             let mut bytes = 0;
             while let Some(mut p) = self.queue.pop_front() {
                 if p.inv.reply.is_closed() {
                     continue;
                 }
-                let (msg_id, seq) = match p.sent_as {
-                    Some(ids) => ids,
-                    None => {
-                        p.body = self.wrap(&p);
-                        let ids = (self.clock.next(MsgIdKind::Client), self.seq.next(true));
-                        p.sent_as = Some(ids);
-                        ids
-                    }
-                };
-                bytes += p.body.len();
-                items.push((msg_id, seq, p.body.clone()));
-                inner_ids.push(msg_id);
-                self.sent.insert(msg_id, p);
-                if items.len() >= MAX_BATCH || bytes >= MAX_BATCH_BYTES {
+                if p.sent_as.is_none() {
+                    p.body = self.wrap(&p);
+                    p.sent_as = Some((self.clock.next(MsgIdKind::Client), self.seq.next(true)));
+                }
+                bytes += p.wire_body().len();
+                batch.push(p);
+                if batch.len() + usize::from(ack.is_some()) >= MAX_BATCH || bytes >= MAX_BATCH_BYTES
+                {
                     break;
                 }
             }
-            if items.is_empty() {
-                break;
-            }
-            let (msg_id, seq, body) = if items.len() == 1 {
-                items.pop().expect("one item")
-            } else {
-                // Resent items keep old (lower) ids; the container's must exceed them all.
-                items.sort_by_key(|i| i.0);
-                let refs: Vec<(i64, i32, &[u8])> = items
-                    .iter()
-                    .map(|(a, b, c)| (*a, *b, c.as_slice()))
-                    .collect();
-                let mut body = Vec::with_capacity(bytes + 16 * refs.len() + 8);
-                write_container(&refs, &mut body);
-                let id = self.clock.next(MsgIdKind::Client);
-                self.containers.insert(id, inner_ids);
-                (id, self.seq.next(false), body)
-            };
             let key = self
                 .auth_key
                 .as_ref()
                 .expect("a key before any encrypted message");
-            let mut plain = Vec::with_capacity(body.len() + 32);
-            write_envelope(self.salt, self.session_id, msg_id, seq, &body, &mut plain);
+            let mut plain = Vec::with_capacity(bytes + 16 * batch.len() + 64);
+            match (&ack, batch.as_slice()) {
+                (None, []) => break,
+                (Some((id, seq, body)), []) => {
+                    write_envelope(self.salt, self.session_id, *id, *seq, body, &mut plain)
+                }
+                (None, [p]) => {
+                    let (id, seq) = p.sent_as.expect("assigned above");
+                    let body = p.wire_body();
+                    write_envelope(self.salt, self.session_id, id, seq, body, &mut plain)
+                }
+                _ => {
+                    // Resent items keep old (lower) ids; the container's must exceed them all.
+                    batch.sort_by_key(|p| p.sent_as.map(|s| s.0));
+                    let mut items: Vec<(i64, i32, &[u8])> = Vec::with_capacity(batch.len() + 1);
+                    if let Some((id, seq, body)) = &ack {
+                        items.push((*id, *seq, body));
+                    }
+                    for p in &batch {
+                        let (id, seq) = p.sent_as.expect("assigned above");
+                        items.push((id, seq, p.wire_body()));
+                    }
+                    items.sort_by_key(|i| i.0);
+                    let mut body = Vec::with_capacity(bytes + 16 * items.len() + 8);
+                    write_container(&items, &mut body);
+                    let id = self.clock.next(MsgIdKind::Client);
+                    let seq = self.seq.next(false);
+                    let inner = batch
+                        .iter()
+                        .filter_map(|p| p.sent_as.map(|s| s.0))
+                        .collect();
+                    self.containers.insert(id, inner);
+                    write_envelope(self.salt, self.session_id, id, seq, &body, &mut plain);
+                }
+            }
             let mut frame = Vec::with_capacity(plain.len() + 56);
             cipher::encrypt(key, Side::Client, &plain, &mut frame);
             writer
-                .send(&frame)
-                .await
+                .queue(&frame)
                 .map_err(|e| Broken::Network(e.to_string()))?;
+            for p in batch {
+                let (id, _) = p.sent_as.expect("assigned above");
+                self.sent.insert(id, p);
+            }
         }
-        Ok(())
+        writer
+            .flush()
+            .await
+            .map_err(|e| Broken::Network(e.to_string()))
     }
 
     fn on_frame(&mut self, frame: Frame) -> Result<(), Broken> {
@@ -619,8 +651,7 @@ impl Actor {
         // Item 17 (the window applies once the clock is synced).
         let now = self.clock_synced.then(|| self.clock.now_secs());
         self.check_msg_id(env.msg_id, now)?;
-        let body = env.body.to_vec();
-        self.on_message(env.msg_id, env.seq_no, &body, 0)
+        self.on_message(env.msg_id, env.seq_no, env.body, 0)
     }
 
     fn check_msg_id(&mut self, msg_id: i64, now: Option<i64>) -> Result<(), Broken> {

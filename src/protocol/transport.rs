@@ -39,6 +39,8 @@ pub const DEFAULT_MAX_FRAME_LEN: usize = 4 << 20;
 /// How much a [`FrameReader`] asks the socket for at a time when it does not yet know how
 /// long the next frame is. Small frames that arrive back to back then need one syscall.
 const READ_CHUNK: usize = 8 * 1024;
+/// A write buffer larger than this is released after it is flushed.
+const KEPT_WRITE_BUFFER: usize = 64 * 1024;
 
 /// The abridged transport's largest payload. Its long length form holds len/4 in 3 bytes.
 const ABRIDGED_MAX_LEN: usize = ((1 << 24) - 1) * 4;
@@ -866,8 +868,11 @@ pub struct FrameReader<R> {
     io: R,
     decoder: FrameDecoder,
     decrypt: Option<ObfuscationDecrypt>,
-    /// Received bytes that are already decrypted and not yet decoded.
+    /// Received bytes, already decrypted; `buf[start..]` is not decoded yet.
     buf: Vec<u8>,
+    /// Where the undecoded bytes begin. Decoded frames are not moved out one by one (a
+    /// memmove of the rest per frame); the buffer is compacted before the next read.
+    start: usize,
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
@@ -890,6 +895,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             decoder,
             decrypt,
             buf: buffered,
+            start: 0,
         }
     }
 
@@ -909,10 +915,12 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// The next call carries on where this one stopped.
     pub async fn recv(&mut self) -> Result<Frame, TransportError> {
         loop {
-            if let Some((frame, used)) = self.decoder.decode(&self.buf)? {
-                self.buf.drain(..used);
+            if let Some(frame) = self.try_recv_buffered()? {
                 return Ok(frame);
             }
+            // Everything before `start` is decoded: drop it before reading more.
+            self.buf.drain(..self.start);
+            self.start = 0;
             let missing = match self.decoder.frame_len(&self.buf)? {
                 Some(total) => total - self.buf.len(),
                 None => 0,
@@ -922,6 +930,23 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if n == 0 {
                 return Err(eof_error(&self.buf));
             }
+        }
+    }
+
+    /// The next frame if it has already been received in full, without reading. A caller
+    /// that handles a burst of frames uses it to learn that the burst is over (and then to
+    /// flush its answers in one write) before it waits on [`recv`](Self::recv) again.
+    pub fn try_recv_buffered(&mut self) -> Result<Option<Frame>, TransportError> {
+        match self.decoder.decode(&self.buf[self.start..])? {
+            Some((frame, used)) => {
+                self.start += used;
+                if self.start == self.buf.len() {
+                    self.buf.clear();
+                    self.start = 0;
+                }
+                Ok(Some(frame))
+            }
+            None => Ok(None),
         }
     }
 
@@ -968,26 +993,64 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         self.encoder.kind()
     }
 
-    /// Sends one payload as one frame, with a single `write_all`. The payload must satisfy
-    /// [`FrameEncoder::check`], or the call fails with nothing written.
+    /// Sends one payload as one frame, with a single `write_all` (together with any frames
+    /// [`queue`](Self::queue)d before). The payload must satisfy [`FrameEncoder::check`],
+    /// or the call fails with nothing written.
     ///
     /// This is not cancel-safe: a dropped send may leave half a frame on the wire, and the
     /// connection must then be dropped.
     pub async fn send(&mut self, payload: &[u8]) -> Result<(), TransportError> {
-        self.encoder.check(payload)?;
-        self.write_frame(|encoder, out| encoder.encode(payload, out))
-            .await
+        self.queue(payload)?;
+        self.flush().await
     }
 
     /// Sends a transport error frame (a negative code such as -404 or -429). This is what a
     /// server does before closing a connection it cannot serve.
     pub async fn send_transport_error(&mut self, code: i32) -> Result<(), TransportError> {
-        self.write_frame(|encoder, out| encoder.encode_transport_error(code, out))
-            .await
+        self.queue_transport_error(code);
+        self.flush().await
     }
 
-    /// Shuts down the write direction (a TCP FIN), after sending any pending prefix.
+    /// Encodes one payload as a frame to go out with the next [`flush`](Self::flush), so
+    /// that a burst of frames costs one system call. The payload must satisfy
+    /// [`FrameEncoder::check`], or the call fails with nothing queued.
+    pub fn queue(&mut self, payload: &[u8]) -> Result<(), TransportError> {
+        self.encoder.check(payload)?;
+        self.queue_with(|encoder, out| encoder.encode(payload, out));
+        Ok(())
+    }
+
+    /// Queues a transport error frame, like [`queue`](Self::queue).
+    pub fn queue_transport_error(&mut self, code: i32) {
+        self.queue_with(|encoder, out| encoder.encode_transport_error(code, out));
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Writes every queued frame, with a single `write_all`.
+    ///
+    /// Not cancel-safe, like [`send`](Self::send).
+    pub async fn flush(&mut self) -> Result<(), TransportError> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let written = self.io.write_all(&self.out).await;
+        self.out.clear();
+        if self.out.capacity() > KEPT_WRITE_BUFFER {
+            // A burst's buffer is not kept by an idle connection.
+            self.out = Vec::new();
+        }
+        written?;
+        Ok(())
+    }
+
+    /// Shuts down the write direction (a TCP FIN), after sending any queued frames and any
+    /// pending prefix.
     pub async fn shutdown(&mut self) -> Result<(), TransportError> {
+        self.flush().await?;
         if !self.pending_prefix.is_empty() {
             let prefix = std::mem::take(&mut self.pending_prefix);
             self.io.write_all(&prefix).await?;
@@ -1001,11 +1064,7 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         self.io
     }
 
-    async fn write_frame(
-        &mut self,
-        encode: impl FnOnce(&mut FrameEncoder, &mut Vec<u8>),
-    ) -> Result<(), TransportError> {
-        self.out.clear();
+    fn queue_with(&mut self, encode: impl FnOnce(&mut FrameEncoder, &mut Vec<u8>)) {
         // The prefix is in wire form already. In particular the obfuscated2 header is not
         // run through the cipher again: the stream is already past it.
         self.out.append(&mut self.pending_prefix);
@@ -1014,8 +1073,6 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         if let Some(encrypt) = &mut self.encrypt {
             encrypt.apply(&mut self.out[start..]);
         }
-        self.io.write_all(&self.out).await?;
-        Ok(())
     }
 }
 
@@ -1745,6 +1802,64 @@ mod tests {
             assert_eq!(reader.recv().await, Err(TransportError::Closed));
             writer.shutdown().await.unwrap();
             server.await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn queued_frames_go_out_in_one_write_and_come_back_buffered() {
+        const SIZES: [usize; 4] = [24, 100, 508, 1020];
+        for (kind, obfuscated) in all_modes() {
+            if kind == TransportKind::Full && obfuscated {
+                continue;
+            }
+            let (client, server) = tokio::io::duplex(64 * 1024);
+            let (client_read, client_write) = tokio::io::split(client);
+            let (server_read, server_write) = tokio::io::split(server);
+            let (_reader, mut writer) =
+                client_framed(client_read, client_write, kind, obfuscated, 2, 4096).unwrap();
+            for size in SIZES {
+                writer.queue(&payload(size)).unwrap();
+            }
+            writer.queue_transport_error(-429);
+            assert!(writer.queued() > SIZES.iter().sum::<usize>());
+            // Nothing is written before the flush: the server cannot even detect the kind.
+            let early =
+                accept_framed_io(server_read, server_write, 4096, Duration::from_millis(30)).await;
+            assert!(early.is_err(), "{kind:?}: frames went out before flush");
+
+            let (client, server) = tokio::io::duplex(64 * 1024);
+            let (client_read, client_write) = tokio::io::split(client);
+            let (server_read, server_write) = tokio::io::split(server);
+            let (_reader, mut writer) =
+                client_framed(client_read, client_write, kind, obfuscated, 2, 4096).unwrap();
+            for size in SIZES {
+                writer.queue(&payload(size)).unwrap();
+            }
+            writer.queue_transport_error(-429);
+            writer.flush().await.unwrap();
+            assert_eq!(writer.queued(), 0);
+            writer.flush().await.unwrap(); // nothing queued: a no-op
+            let mut accepted =
+                accept_framed_io(server_read, server_write, 4096, Duration::from_secs(5))
+                    .await
+                    .unwrap();
+            let first = accepted.reader.recv().await.unwrap();
+            assert_payload_eq(kind, &first, &payload(SIZES[0]));
+            // The rest arrived with the first read: no I/O needed.
+            for size in &SIZES[1..] {
+                let frame = accepted.reader.try_recv_buffered().unwrap();
+                let frame = frame.unwrap_or_else(|| panic!("{kind:?}: frame not buffered"));
+                assert_payload_eq(kind, &frame, &payload(*size));
+            }
+            assert_eq!(
+                accepted.reader.try_recv_buffered(),
+                Ok(Some(Frame::TransportError(-429)))
+            );
+            assert_eq!(accepted.reader.try_recv_buffered(), Ok(None));
+            // And the stream goes on normally after the burst.
+            writer.send(&payload(48)).await.unwrap();
+            let frame = accepted.reader.recv().await.unwrap();
+            assert_payload_eq(kind, &frame, &payload(48));
         }
     }
 

@@ -114,17 +114,46 @@ pub(crate) struct SessionEntry {
     pub seq: crate::protocol::message::SeqNo,
     /// The last answers, by the request's msg_id: a request resent with the same msg_id
     /// (after a reconnect) gets the same answer and is not acted on twice.
-    pub answered: std::collections::VecDeque<(i64, Vec<u8>)>,
+    pub answered: AnswerCache,
 }
 
 /// How many answers a session remembers for resent requests.
 pub(crate) const ANSWERS_KEPT: usize = 512;
 
+/// The last [`ANSWERS_KEPT`] answers of a session, by request msg_id, oldest evicted first.
+#[derive(Default)]
+pub(crate) struct AnswerCache {
+    order: std::collections::VecDeque<i64>,
+    by_id: HashMap<i64, Vec<u8>>,
+}
+
+impl AnswerCache {
+    /// The answer given to `msg_id`, if it is still remembered.
+    pub fn get(&self, msg_id: i64) -> Option<&Vec<u8>> {
+        self.by_id.get(&msg_id)
+    }
+
+    /// Remembers the first answer given to `msg_id` (a later one does not replace it).
+    pub fn remember(&mut self, msg_id: i64, answer: &[u8]) {
+        if self.by_id.contains_key(&msg_id) {
+            return;
+        }
+        if self.order.len() == ANSWERS_KEPT {
+            if let Some(oldest) = self.order.pop_front() {
+                self.by_id.remove(&oldest);
+            }
+        }
+        self.order.push_back(msg_id);
+        self.by_id.insert(msg_id, answer.to_vec());
+    }
+}
+
 /// State one DC keeps.
 #[derive(Default)]
 pub(crate) struct DcState {
     pub keys: Mutex<HashMap<i64, Arc<KeyEntry>>>,
-    pub sessions: Mutex<HashMap<(i64, i64), SessionEntry>>,
+    /// By (auth_key_id, session_id); ordered so a key's sessions are one range.
+    pub sessions: Mutex<std::collections::BTreeMap<(i64, i64), SessionEntry>>,
     /// Connections open now (bounded by the server).
     pub open_connections: std::sync::atomic::AtomicUsize,
 }
@@ -361,4 +390,27 @@ pub fn config_answer(dcs: &[DcAddress], this_dc: i32, now: i32) -> enums::Config
         reactions_default: None,
         autologin_token: None,
     })
+}
+
+#[cfg(test)]
+mod answer_cache_tests {
+    use super::{AnswerCache, ANSWERS_KEPT};
+
+    #[test]
+    fn keeps_the_first_answer_and_evicts_the_oldest() {
+        let mut cache = AnswerCache::default();
+        cache.remember(4, b"first");
+        cache.remember(4, b"second");
+        assert_eq!(cache.get(4).map(Vec::as_slice), Some(&b"first"[..]));
+        for id in 1..ANSWERS_KEPT as i64 {
+            cache.remember(4 + 4 * id, b"x");
+        }
+        assert!(cache.get(4).is_some(), "full, nothing evicted yet");
+        cache.remember(1_000_000, b"new");
+        assert_eq!(cache.get(4), None, "the oldest goes first");
+        assert!(cache.get(8).is_some());
+        assert_eq!(cache.get(1_000_000).map(Vec::as_slice), Some(&b"new"[..]));
+        assert_eq!(cache.order.len(), ANSWERS_KEPT);
+        assert_eq!(cache.by_id.len(), ANSWERS_KEPT);
+    }
 }

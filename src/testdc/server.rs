@@ -21,8 +21,9 @@ use crate::protocol::message::{
     write_container, write_envelope, write_gzip_packed, write_plain, write_rpc_error,
     write_rpc_result, MsgIdClock, MsgIdKind, RecentMsgIds, GZIP_PACKED, MSG_CONTAINER,
 };
-use crate::protocol::transport::{accept_framed, Frame};
+use crate::protocol::transport::{accept_framed, Frame, FrameWriter};
 use crate::protocol::Side;
+use tokio::net::tcp::OwnedWriteHalf;
 
 /// Largest frame a client may send (Telegram's limit is about 1 MiB too).
 const MAX_FRAME: usize = 1 << 20;
@@ -36,6 +37,10 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most connections one DC holds open at once; more are closed on arrival.
 const MAX_CONNECTIONS: usize = 16_384;
+/// Most messages the DC packs into one container (Telegram's limit is 1020).
+const MAX_BATCH_MESSAGES: usize = 1020;
+/// Most bytes of messages the DC packs into one container.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
 /// Oldest layer accepted.
 const MIN_LAYER: i32 = 150;
 
@@ -95,11 +100,20 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
-/// What the writer task sends.
+/// A frame to queue for the client.
 enum Out {
     Packet(Vec<u8>),
     TransportError(i32),
-    Close,
+}
+
+/// Server messages waiting to go out together (see `Connection::send`).
+#[derive(Default)]
+struct Batch {
+    /// (session_id, salt) of every message in `items`.
+    session: (i64, i64),
+    /// (msg_id, seq_no, body).
+    items: Vec<(i64, i32, Vec<u8>)>,
+    bytes: usize,
 }
 
 /// Where an incoming message sits: top level, or inside a container.
@@ -112,7 +126,13 @@ struct Incoming {
 struct Connection {
     dc_id: i32,
     shared: Arc<Shared>,
-    tx: mpsc::Sender<Out>,
+    /// Frames are queued here while a burst of incoming frames is handled, then written
+    /// with one system call (the run loop flushes once the reader has nothing buffered).
+    writer: FrameWriter<OwnedWriteHalf>,
+    /// Answers held back by the delay fault come back through here.
+    delayed: mpsc::UnboundedSender<Vec<u8>>,
+    /// Messages sent during the current burst, not encrypted yet.
+    batch: Batch,
     clock: MsgIdClock,
     recent: RecentMsgIds,
     handshake: Option<ServerHandshake>,
@@ -128,26 +148,15 @@ impl Connection {
         let Ok(accepted) = accept_framed(stream, MAX_FRAME, HEADER_TIMEOUT).await else {
             return;
         };
-        let (kind, _obfuscated, mut reader, mut writer) = accepted;
+        let (kind, _obfuscated, mut reader, writer) = accepted;
         let padded = kind == crate::protocol::transport::TransportKind::PaddedIntermediate;
-        let (tx, mut rx) = mpsc::channel::<Out>(256);
-        let writer_task = tokio::spawn(async move {
-            while let Some(out) = rx.recv().await {
-                let sent = match out {
-                    Out::Packet(bytes) => writer.send(&bytes).await,
-                    Out::TransportError(code) => writer.send_transport_error(code).await,
-                    Out::Close => break,
-                };
-                if sent.is_err() {
-                    break;
-                }
-            }
-            let _ = writer.shutdown().await;
-        });
+        let (delayed, mut delayed_rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let mut conn = Connection {
             dc_id,
             shared,
-            tx,
+            writer,
+            delayed,
+            batch: Batch::default(),
             clock: MsgIdClock::new(),
             recent: RecentMsgIds::new(1024),
             handshake: None,
@@ -156,16 +165,44 @@ impl Connection {
             padded,
         };
         loop {
-            let frame = match tokio::time::timeout(IDLE_TIMEOUT, reader.recv()).await {
-                Ok(Ok(Frame::Packet(payload))) => payload,
-                _ => break,
-            };
-            if conn.on_frame(frame).await.is_err() {
+            let mut open = true;
+            tokio::select! {
+                frame = tokio::time::timeout(IDLE_TIMEOUT, reader.recv()) => {
+                    let mut frame = match frame {
+                        Ok(Ok(Frame::Packet(payload))) => Some(payload),
+                        _ => break,
+                    };
+                    // The whole burst that has arrived, then one write for all the answers.
+                    while let Some(payload) = frame.take() {
+                        if conn.on_frame(payload).await.is_err() {
+                            open = false;
+                            break;
+                        }
+                        frame = match reader.try_recv_buffered() {
+                            Ok(Some(Frame::Packet(payload))) => Some(payload),
+                            Ok(None) => None,
+                            Ok(Some(Frame::TransportError(_))) | Err(_) => {
+                                open = false;
+                                None
+                            }
+                        };
+                    }
+                }
+                Some(frame) = delayed_rx.recv() => {
+                    open = conn.emit(Out::Packet(frame)).is_ok();
+                }
+            }
+            // What was queued goes out even when the connection is closing: a transport
+            // error is sent before the close.
+            if conn.seal().is_err() {
                 break;
             }
+            match tokio::time::timeout(IDLE_TIMEOUT, conn.writer.flush()).await {
+                Ok(Ok(())) if open => {}
+                _ => break,
+            }
         }
-        let _ = conn.tx.send(Out::Close).await;
-        let _ = writer_task.await;
+        let _ = tokio::time::timeout(HEADER_TIMEOUT, conn.writer.shutdown()).await;
     }
 
     /// Draws a fault, counting the ones that happen.
@@ -181,8 +218,51 @@ impl Connection {
         &self.shared.dcs[&self.dc_id]
     }
 
-    async fn emit(&self, out: Out) -> Result<(), ()> {
-        self.tx.send(out).await.map_err(|_| ())
+    /// Encrypts the messages [`send`](Self::send) collected, in one msg_container when
+    /// there are several, and queues the frame.
+    fn seal(&mut self) -> Result<(), ()> {
+        if self.batch.items.is_empty() {
+            return Ok(());
+        }
+        let key = self.key.clone().ok_or(())?;
+        let items = std::mem::take(&mut self.batch.items);
+        let bytes = std::mem::take(&mut self.batch.bytes);
+        let (session_id, salt) = self.batch.session;
+        let mut plain = Vec::with_capacity(bytes + 64);
+        if let [(msg_id, seq, body)] = items.as_slice() {
+            write_envelope(salt, session_id, *msg_id, *seq, body, &mut plain);
+        } else {
+            let seq = {
+                let mut sessions = self.dc().sessions.lock();
+                let session = sessions.entry((key.key.id(), session_id)).or_default();
+                session.seq.next(false)
+            };
+            let refs: Vec<(i64, i32, &[u8])> = items
+                .iter()
+                .map(|(id, seq, body)| (*id, *seq, body.as_slice()))
+                .collect();
+            let mut container = Vec::with_capacity(bytes + 8);
+            write_container(&refs, &mut container);
+            // After the inner messages' ids, as the container's id must be.
+            let msg_id = self.clock.next(MsgIdKind::ServerOther);
+            write_envelope(salt, session_id, msg_id, seq, &container, &mut plain);
+        }
+        let mut frame = Vec::with_capacity(plain.len() + 64);
+        cipher::encrypt(&key.key, Side::Server, &plain, &mut frame);
+        self.writer.queue(&frame).map_err(|_| ())
+    }
+
+    /// Queues a frame, after the messages collected so far; it is written when the
+    /// current burst has been handled.
+    fn emit(&mut self, out: Out) -> Result<(), ()> {
+        self.seal()?;
+        match out {
+            Out::Packet(bytes) => self.writer.queue(&bytes).map_err(|_| ()),
+            Out::TransportError(code) => {
+                self.writer.queue_transport_error(code);
+                Ok(())
+            }
+        }
     }
 
     /// Handles one frame; `Err` closes the connection.
@@ -198,7 +278,7 @@ impl Connection {
         let entry = self.dc().keys.lock().get(&key_id).cloned();
         let Some(entry) = entry else {
             // Unknown auth key: transport error -404, as Telegram sends.
-            let _ = self.emit(Out::TransportError(-404)).await;
+            let _ = self.emit(Out::TransportError(-404));
             return Err(());
         };
         // Every failure below closes the connection the same way (item 14's spirit).
@@ -243,17 +323,21 @@ impl Connection {
             }
             Err(_) => {
                 // A broken handshake: transport error -404, then close.
-                let _ = self.emit(Out::TransportError(-404)).await;
+                let _ = self.emit(Out::TransportError(-404));
                 return Err(());
             }
         };
         let mut out = Vec::with_capacity(reply.len() + 20);
         write_plain(self.clock.next(MsgIdKind::ServerResponse), &reply, &mut out);
-        self.emit(Out::Packet(out)).await
+        self.emit(Out::Packet(out))
     }
 
-    /// Encrypts one server message in the current session and queues it, applying the
-    /// per-answer faults.
+    /// Sends one server message in the current session, applying the per-answer faults.
+    ///
+    /// Messages are collected while a burst of client frames is handled and go out
+    /// together in one msg_container (see [`seal`](Self::seal)), as Telegram also packs
+    /// its answers: one encryption and one frame for the burst instead of one per answer.
+    /// A message hit by a fault, or one that is a container itself, goes out alone.
     async fn send(&mut self, body: Vec<u8>, kind: MsgIdKind, content: bool) -> Result<(), ()> {
         let key = self.key.clone().ok_or(())?;
         let (salt, seq) = {
@@ -262,24 +346,39 @@ impl Connection {
             (session.salt, session.seq.next(content))
         };
         let msg_id = self.clock.next(kind);
+        let corrupt = self.fault(Fault::Corrupt);
+        let delay = self.fault(Fault::Delay);
+        if !corrupt && !delay && constructor_of(&body) != Some(MSG_CONTAINER) {
+            if self.batch.session != (self.session_id, salt) {
+                self.seal()?;
+                self.batch.session = (self.session_id, salt);
+            }
+            self.batch.bytes += body.len() + 16;
+            self.batch.items.push((msg_id, seq, body));
+            if self.batch.items.len() >= MAX_BATCH_MESSAGES || self.batch.bytes >= MAX_BATCH_BYTES {
+                self.seal()?;
+            }
+            return Ok(());
+        }
+        self.seal()?;
         let mut plain = Vec::with_capacity(body.len() + 32);
         write_envelope(salt, self.session_id, msg_id, seq, &body, &mut plain);
         let mut frame = Vec::with_capacity(plain.len() + 64);
         cipher::encrypt(&key.key, Side::Server, &plain, &mut frame);
-        if self.fault(Fault::Corrupt) {
+        if corrupt {
             let at = 8 + (crate::protocol::random::array::<1>()[0] as usize % (frame.len() - 8));
             frame[at] ^= 0x40;
         }
-        if self.fault(Fault::Delay) {
-            let tx = self.tx.clone();
+        if delay {
+            let delayed = self.delayed.clone();
             let ms = u16::from_le_bytes(crate::protocol::random::array::<2>()) % 2000;
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(ms as u64)).await;
-                let _ = tx.send(Out::Packet(frame)).await;
+                let _ = delayed.send(frame);
             });
             return Ok(());
         }
-        self.emit(Out::Packet(frame)).await
+        self.emit(Out::Packet(frame))
     }
 
     async fn send_bad_msg(&mut self, bad: Incoming, error_code: i32) -> Result<(), ()> {
@@ -315,7 +414,7 @@ impl Connection {
         let incoming = Incoming { msg_id, seq_no };
         if self.fault(Fault::ForgetKey) {
             self.dc().keys.lock().remove(&key.key.id());
-            let _ = self.emit(Out::TransportError(-404)).await;
+            let _ = self.emit(Out::TransportError(-404));
             return Err(());
         }
         if self.fault(Fault::Drop) {
@@ -334,7 +433,12 @@ impl Connection {
             if sessions.contains_key(&id) {
                 None
             } else {
-                let salt = if sessions.keys().any(|(k, _)| *k == key.key.id()) {
+                let key_id = key.key.id();
+                let salt = if sessions
+                    .range((key_id, i64::MIN)..=(key_id, i64::MAX))
+                    .next()
+                    .is_some()
+                {
                     crate::protocol::random::i64()
                 } else {
                     key.first_salt
@@ -546,11 +650,7 @@ impl Connection {
         let key = self.key.as_ref()?;
         let sessions = self.dc().sessions.lock();
         let session = sessions.get(&(key.key.id(), self.session_id))?;
-        session
-            .answered
-            .iter()
-            .find(|(id, _)| *id == msg_id)
-            .map(|(_, a)| a.clone())
+        session.answered.get(msg_id).cloned()
     }
 
     /// Sends an rpc_result, applying the answer faults.
@@ -558,18 +658,7 @@ impl Connection {
         if let Some(key) = &self.key {
             let mut sessions = self.dc().sessions.lock();
             if let Some(session) = sessions.get_mut(&(key.key.id(), self.session_id)) {
-                if !session
-                    .answered
-                    .iter()
-                    .any(|(id, _)| *id == incoming.msg_id)
-                {
-                    if session.answered.len() == super::ANSWERS_KEPT {
-                        session.answered.pop_front();
-                    }
-                    session
-                        .answered
-                        .push_back((incoming.msg_id, result.clone()));
-                }
+                session.answered.remember(incoming.msg_id, &result);
             }
         }
         if self.fault(Fault::Gzip) {
@@ -726,9 +815,9 @@ impl Connection {
             _ => {}
         }
         if flaw == Flaw::DuplicateMsgId {
-            self.emit(Out::Packet(frame.clone())).await?;
+            self.emit(Out::Packet(frame.clone()))?;
         }
-        self.emit(Out::Packet(frame)).await
+        self.emit(Out::Packet(frame))
     }
 
     async fn answer_error(
