@@ -54,6 +54,12 @@ const NEW_SESSION_CREATED: u32 = 0x9ec2_0908;
 const BAD_MSG_NOTIFICATION: u32 = 0xa7ef_f811;
 const BAD_SERVER_SALT: u32 = 0xedab_447b;
 
+/// Handshake steps running on the blocking pool at once, across all clients: one per CPU.
+static CRYPTO_SLOTS: once_cell::sync::Lazy<tokio::sync::Semaphore> =
+    once_cell::sync::Lazy::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+
 /// initConnection's description of the app.
 #[derive(Clone, Debug)]
 pub struct InitParams {
@@ -477,7 +483,25 @@ impl Actor {
             };
             let (_, answer) =
                 read_plain(&payload).map_err(|e| Broken::Security(format!("handshake: {e}")))?;
-            match hs.handle(answer) {
+            // Factorising pq, RSA, and the DH exponentiations take milliseconds: they run
+            // on the blocking pool, not on the runtime's workers, which every client
+            // shares. At most one step per CPU runs at once.
+            let answer = answer.to_vec();
+            let permit = CRYPTO_SLOTS.acquire().await.expect("never closed");
+            let (back, step) = tokio::task::spawn_blocking(move || {
+                let step = hs.handle(&answer);
+                (hs, step)
+            })
+            .await
+            .map_err(|_| {
+                Broken::Handshake(Error::new(
+                    ErrorKind::Internal,
+                    "the auth key handshake failed unexpectedly",
+                ))
+            })?;
+            drop(permit);
+            hs = back;
+            match step {
                 Ok(ClientStep::Send(next)) => body = next,
                 Ok(ClientStep::Done(outcome)) => {
                     self.salt = outcome.first_salt;

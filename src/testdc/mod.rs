@@ -21,6 +21,7 @@ use tokio::sync::watch;
 
 use crate::protocol::cipher::AuthKey;
 use crate::protocol::handshake::rsa::RsaPrivateKey;
+use crate::protocol::handshake::server::DhPool;
 use faults::Faults;
 use logic::{App, KeptCode, LoginDesk, LoginRulesConfig};
 
@@ -167,7 +168,15 @@ pub(crate) struct Shared {
     pub faults: Faults,
     pub flaw: Option<flaws::Flaw>,
     pub stats: Mutex<Stats>,
+    /// `(a, g_a)` made ahead of the handshakes that need them.
+    pub dh_pool: Arc<DhPool>,
+    /// Handshake steps running on the blocking pool: one per CPU.
+    pub crypto_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many `(a, g_a)` pairs the test DC keeps ready: enough for a burst of logins, and
+/// 8 exponentiations (a few ms each) of work at start-up.
+const DH_POOL_PAIRS: usize = 8;
 
 /// Counters a test can read.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -180,6 +189,8 @@ pub struct Stats {
     pub send_code_calls: u64,
     /// Faults injected on purpose (`--faults`).
     pub faults_injected: u64,
+    /// Handshakes whose `(a, g_a)` were computed ahead of time, off their critical path.
+    pub dh_pairs_ready_made: u64,
 }
 
 /// A running test DC. Dropping it stops it.
@@ -273,6 +284,10 @@ impl TestDc {
             faults: options.faults.clone(),
             flaw: options.flaw,
             stats: Mutex::new(Stats::default()),
+            dh_pool: DhPool::start(DH_POOL_PAIRS),
+            crypto_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         for (dc, listener) in listeners {
@@ -307,7 +322,9 @@ impl TestDc {
 
     /// Counters, for tests.
     pub fn stats(&self) -> Stats {
-        self.shared.stats.lock().clone()
+        let mut stats = self.shared.stats.lock().clone();
+        stats.dh_pairs_ready_made = self.shared.dh_pool.hits();
+        stats
     }
 
     /// Stops accepting and closes every connection.

@@ -301,13 +301,38 @@ impl Connection {
                 Some(super::flaws::Flaw::Handshake(f)) => Some(f),
                 _ => None,
             };
-            self.handshake = Some(ServerHandshake::with_flaw(self.shared.key.clone(), flaw));
+            self.handshake = Some(
+                ServerHandshake::with_flaw(self.shared.key.clone(), flaw)
+                    .with_pool(Some(self.shared.dh_pool.clone())),
+            );
         }
-        let handshake = self.handshake.as_mut().ok_or(())?;
+        let mut handshake = self.handshake.take().ok_or(())?;
+        let step = if ServerHandshake::is_handshake_start(body) {
+            // resPQ: a random pq, microseconds.
+            handshake.handle(body, |_: &AuthKey| true)
+        } else {
+            // An RSA decryption or a 2048-bit exponentiation: milliseconds, which would
+            // hold up every other connection on this worker. It runs on the blocking
+            // pool, at most one per CPU at a time however many clients handshake at once.
+            let permit = self.shared.crypto_slots.clone().acquire_owned().await;
+            let body = body.to_vec();
+            let shared = self.shared.clone();
+            let dc_id = self.dc_id;
+            let (back, step) = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let dc = &shared.dcs[&dc_id];
+                let step = handshake.handle(&body, |key: &AuthKey| {
+                    !dc.keys.lock().contains_key(&key.id())
+                });
+                (handshake, step)
+            })
+            .await
+            .map_err(|_| ())?;
+            handshake = back;
+            step
+        };
+        self.handshake = Some(handshake);
         let dc = &self.shared.dcs[&self.dc_id];
-        let step = handshake.handle(body, |key: &AuthKey| {
-            !dc.keys.lock().contains_key(&key.id())
-        });
         let reply = match step {
             Ok(ServerStep::Reply(reply)) => reply,
             Ok(ServerStep::Done(reply, key)) => {

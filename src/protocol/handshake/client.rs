@@ -218,14 +218,14 @@ impl ClientHandshake {
     ) -> Result<ClientStep, HandshakeError> {
         let p = BigUint::from_bytes_be(&dh_prime);
         // 9. b from a CSPRNG; 8. g_b in range (regenerate in the astronomically rare case).
-        let (b, g_b) = loop {
-            let b = dh::generate_exponent();
-            let g_b = dh::modpow_2048(&BigUint::from(g).to_bytes_be(), &b, &dh_prime);
+        let (g_b, auth_key) = loop {
+            let mut b = dh::generate_exponent();
+            let (g_b, key) = exponentiate_both(g, &g_a, &b, &dh_prime);
+            b.fill(0);
             if dh::check_public_value(&BigUint::from_bytes_be(&g_b), &p).is_ok() {
-                break (b, g_b);
+                break (g_b, AuthKey::from_bytes(key));
             }
         };
-        let auth_key = AuthKey::from_bytes(dh::modpow_2048(&g_a, &b, &dh_prime));
         let inner = enums::ClientDhInnerData::Data(types::ClientDhInnerData {
             nonce: self.nonce,
             server_nonce,
@@ -320,4 +320,26 @@ impl ClientHandshake {
         }
         Ok(())
     }
+}
+
+/// `(g^b, g_a^b) mod dh_prime`: the two exponentiations of the client's DH step.
+///
+/// They are independent, so they run at once on two threads: the step then takes one
+/// exponentiation's time instead of two (on a machine with a second core free). If no
+/// thread can be started, they run one after the other.
+fn exponentiate_both(g: u32, g_a: &[u8], b: &[u8; 256], dh_prime: &[u8]) -> ([u8; 256], [u8; 256]) {
+    let g = g.to_be_bytes();
+    std::thread::scope(|scope| {
+        let g_b = std::thread::Builder::new()
+            .name("tgauth-dh".into())
+            .spawn_scoped(scope, || dh::modpow_2048(&g, b, dh_prime));
+        let key = dh::modpow_2048(g_a, b, dh_prime);
+        let g_b = match g_b {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => dh::modpow_2048(&g, b, dh_prime),
+        };
+        (g_b, key)
+    })
 }
