@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import tgauth
 from tgauth import _ffi
 
 HEADER = Path(__file__).resolve().parents[3] / "include" / "tgauth.h"
@@ -84,3 +85,123 @@ def test_code_type_names() -> None:
         "sms_phrase",
     ]
     assert _ffi.result_str(_ffi.RESULT_TIMEOUT)
+
+
+def _bytes(buffers: list, data: bytes) -> _ffi.tg_bytes:
+    buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+    buffers.append(buffer)
+    return _ffi.tg_bytes(ctypes.cast(buffer, ctypes.POINTER(ctypes.c_uint8)), len(data))
+
+
+def _decode(c: _ffi.tg_sent_code) -> object:
+    from tgauth import client as client_module
+
+    return client_module._sent_code_from_c(ctypes.addressof(c))
+
+
+def test_sent_code_is_read_field_by_field() -> None:
+    # Every field set, to values no other field has: each must land where it belongs.
+    buffers: list = []
+    c = _ffi.tg_sent_code(
+        kind=_ffi.SENT_CODE_KIND_CODE,
+        phone_code_hash=b"hash",
+        type=9,
+        length=6,
+        next_type=3,
+        timeout=77,
+        pattern=b"pattern",
+        prefix=b"prefix",
+        url=b"https://fragment.example/x",
+        email_pattern=b"e***@example.com",
+        beginning=b"beginning",
+        receipt=b"receipt \xe2\x9c\x93",
+        firebase_nonce=_bytes(buffers, b"firebase"),
+        play_integrity_nonce=_bytes(buffers, b"\x00play"),
+        play_integrity_project_id=2**40,
+        push_timeout=31,
+        reset_available_period=604800,
+        reset_pending_date=1700000000,
+        apple_signin_allowed=True,
+        google_signin_allowed=True,
+    )
+    sent = _decode(c)
+    expected = tgauth.SentCode(
+        type=tgauth.CodeType(
+            kind="firebase_sms",
+            length=6,
+            pattern="pattern",
+            prefix="prefix",
+            url="https://fragment.example/x",
+            email_pattern="e***@example.com",
+            beginning="beginning",
+            receipt="receipt \u2713",
+            firebase_nonce=b"firebase",
+            play_integrity_nonce=b"\x00play",
+            play_integrity_project_id=2**40,
+            push_timeout=31,
+            reset_available_period=604800,
+            reset_pending_date=1700000000,
+            apple_signin_allowed=True,
+            google_signin_allowed=True,
+        ),
+        phone_code_hash="hash",
+        next_type="call",
+        timeout=77,
+    )
+    assert sent == expected
+    assert repr(sent) == repr(expected)
+    assert hash(sent) == hash(expected)
+
+    # The absent values: -1 (and 0 for the project id), NULL, and no next type.
+    absent = dict(length=-1, timeout=-1, push_timeout=-1, reset_available_period=-1, reset_pending_date=-1)
+    bare = _ffi.tg_sent_code(kind=_ffi.SENT_CODE_KIND_CODE, phone_code_hash=b"h", type=1, next_type=0, **absent)
+    expected_bare = tgauth.SentCode(type=tgauth.CodeType(kind="app"), phone_code_hash="h", next_type=None, timeout=None)
+    assert _decode(bare) == expected_bare
+    # A type this library does not know: named as tg_code_type_str names it.
+    decoded = _decode(_ffi.tg_sent_code(kind=_ffi.SENT_CODE_KIND_CODE, type=99, next_type=98, **absent))
+    assert isinstance(decoded, tgauth.SentCode)
+    assert (decoded.type.kind, decoded.next_type) == (_ffi.code_type_str(99), _ffi.code_type_str(98))
+    assert decoded.type.kind and decoded.phone_code_hash == ""
+
+
+def test_other_sent_code_kinds_are_read_field_by_field() -> None:
+    buffers: list = []
+    success = _ffi.tg_sent_code(
+        kind=_ffi.SENT_CODE_KIND_SUCCESS,
+        sign_up_required=True,
+        user_id=2**40 + 5,
+        future_auth_token=_bytes(buffers, b"future"),
+    )
+    expected_success = tgauth.SentCodeSuccess(sign_up_required=True, user_id=2**40 + 5, future_auth_token=b"future")
+    assert _decode(success) == expected_success
+    assert _decode(_ffi.tg_sent_code(kind=_ffi.SENT_CODE_KIND_SUCCESS)) == tgauth.SentCodeSuccess(
+        sign_up_required=False, user_id=0, future_auth_token=None
+    )
+    payment = _ffi.tg_sent_code(
+        kind=_ffi.SENT_CODE_KIND_PAYMENT_REQUIRED,
+        phone_code_hash=b"hash",
+        store_product=b"product",
+        support_email_address=b"support@example.com",
+        support_email_subject=b"subject",
+        currency=b"EUR",
+        amount=-3,
+        premium_days=90,
+    )
+    assert _decode(payment) == tgauth.SentCodePaymentRequired(
+        phone_code_hash="hash",
+        store_product="product",
+        support_email_address="support@example.com",
+        support_email_subject="subject",
+        currency="EUR",
+        amount=-3,
+        premium_days=90,
+    )
+    with pytest.raises(ValueError, match="kind"):
+        _decode(_ffi.tg_sent_code(kind=7))
+
+
+def test_flat_layout_names_every_field() -> None:
+    names = [f[0] for f in _ffi.tg_sent_code._fields_]
+    flat = [n.split(".")[0] for n in _ffi.SENT_CODE_FIELDS]
+    assert sorted(set(flat), key=flat.index) == names
+    assert _ffi.SENT_CODE.size == ctypes.sizeof(_ffi.tg_sent_code)

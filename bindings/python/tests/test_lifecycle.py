@@ -243,6 +243,10 @@ def test_corrupt_session_file_is_a_session_error(dc: tgauth.TestDC, tmp_path: Pa
         (("", 1, "h"), ValueError),
         (("+" + "1" * 100, 1, "h"), ValueError),
         (("+9996612345", 1, "h", tgauth.CodeSettings(allow_app_hash=1)), TypeError),  # type: ignore[arg-type]
+        (("+99966\ud80012345", 1, "h"), ValueError),
+        (("+9996612345", 1, "h\udc80"), ValueError),
+        (("+9996612345", 1, b"h"), TypeError),
+        (("+9996612345", 1, "h" * 300), ValueError),
     ],
 )
 def test_bad_send_code_arguments(client: tgauth.Client, args: tuple, error: type) -> None:
@@ -254,6 +258,36 @@ def test_bad_send_code_arguments(client: tgauth.Client, args: tuple, error: type
             await client.send_code_async(*args)
 
     asyncio.run(main())
+
+
+def test_arguments_are_checked_on_every_call(
+    dc: tgauth.TestDC, client: tgauth.Client, phone: Callable[[str], str]
+) -> None:
+    # A good call first: what the client remembers of it must not let bad arguments through.
+    assert isinstance(client.send_code(phone("999661"), dc.api_id, dc.api_hash), tgauth.SentCode)
+    bad_hashes: List[Any] = [None, dc.api_hash + "\x00", dc.api_hash + "\ud800"]
+    for bad_hash, error in zip(bad_hashes, [TypeError, ValueError, ValueError]):
+        with pytest.raises(error):
+            client.send_code(phone("999661"), dc.api_id, bad_hash)
+    bad_ids: List[Any] = [str(dc.api_id), float(dc.api_id), True, -dc.api_id]
+    for bad_id, error in zip(bad_ids, [TypeError, TypeError, TypeError, ValueError]):
+        with pytest.raises(error):
+            client.send_code(phone("999661"), bad_id, dc.api_hash)
+
+    class Hash(str):
+        pass
+
+    class ApiId(int):
+        pass
+
+    # Subclasses of str and int are accepted as before.
+    sent = client.send_code(phone("999661"), ApiId(dc.api_id), Hash(dc.api_hash))
+    assert isinstance(sent, tgauth.SentCode)
+    # Many different hashes: each is checked (the wrong ones by the test DC).
+    for i in range(20):
+        with pytest.raises(tgauth.RpcError):
+            client.send_code(phone("999661"), dc.api_id, f"{i:032x}")
+    assert isinstance(client.send_code(phone("999661"), dc.api_id, dc.api_hash), tgauth.SentCode)
 
 
 @pytest.mark.parametrize(

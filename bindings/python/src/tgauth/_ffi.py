@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import struct
+import threading
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -24,7 +26,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
-from typing import List
+from typing import Callable, Dict, List, Optional, Tuple
 
 LIBRARY_ENV = "TGAUTH_LIBRARY"
 _LIBRARY_SUFFIXES = (".so", ".dylib", ".pyd", ".dll")
@@ -161,8 +163,40 @@ tg_testdc_p = c_void_p
 
 # --- callback types --------------------------------------------------------------------------
 
-tg_send_code_callback = CFUNCTYPE(None, c_void_p, POINTER(tg_sent_code), POINTER(tg_error))
+# tg_send_code_callback receives its two struct pointers as plain addresses (the same ABI as
+# `const tg_sent_code *` / `const tg_error *`): ctypes then hands Python two ints, not two pointer
+# objects, and the answer is read in one go (``SENT_CODE`` below).
+tg_send_code_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
 tg_log_callback = CFUNCTYPE(None, c_void_p, c_int32, c_char_p, c_char_p)
+
+# --- library threads -------------------------------------------------------------------------
+
+# A ctypes callback running on a thread that Python did not start gets a Python thread state
+# for that one call (PyGILState_Ensure) and loses it on return (PyGILState_Release): an
+# allocation and a fresh frame stack (mmap, page faults, munmap) for every answer. One more
+# PyGILState_Ensure, never released, keeps the thread's state from one callback to the next.
+_library_thread = threading.local()
+_gil_state_ensure: Optional[Callable[[], int]] = None
+try:
+    _gil_state_ensure = ctypes.pythonapi.PyGILState_Ensure
+    _gil_state_ensure.restype = ctypes.c_int
+    _gil_state_ensure.argtypes = []
+except AttributeError:  # not CPython: no thread states to keep
+    pass
+
+
+def keep_thread_state() -> None:
+    """Keep the calling thread's Python thread state after the running callback returns.
+
+    Only for callbacks that run on the library's runtime threads, which live as long as the
+    process (tg_send_code's callback): a thread state kept on a thread that then ends would
+    stay behind. None of these threads calls into Python after exit: the clients are closed
+    by then, and a closed client has no callback left to make.
+    """
+    if _gil_state_ensure is not None and not getattr(_library_thread, "kept", False):
+        _library_thread.kept = True
+        _gil_state_ensure()
+
 
 # --- functions -------------------------------------------------------------------------------
 
@@ -224,6 +258,72 @@ def code_type_str(code_type: int) -> str:
     """The name of a tg_code_type value ("app", "sms", ...); "" for NONE."""
     text = lib.tg_code_type_str(code_type)
     return text.decode("utf-8", "replace") if text else ""
+
+
+_code_type_names: Dict[int, str] = {}
+
+
+def code_type_name(code_type: int) -> str:
+    """``code_type_str``, remembered: the names are static, and every answer needs one or two
+    (a call into the library would also release the GIL on the library's own thread)."""
+    name = _code_type_names.get(code_type)
+    if name is None:
+        name = _code_type_names[code_type] = code_type_str(code_type)
+    return name
+
+
+# --- reading a struct in one go --------------------------------------------------------------
+
+_FLAT_CODES = {
+    c_bool: "?",
+    c_int32: "i",
+    c_int64: "q",
+    c_uint32: "I",
+    c_char_p: "P",
+    c_void_p: "P",
+    c_size_t: "N",
+    POINTER(c_uint8): "P",
+}
+
+
+def _flat_layout(cls: type, prefix: str = "") -> Tuple[str, List[str]]:
+    """A struct-module format (native layout, explicit padding) and the field names that reads
+    ``cls`` as one flat tuple: strings and pointers as addresses, nested structs field by field
+    (``firebase_nonce.data``, ``firebase_nonce.len``)."""
+    codes: List[str] = []
+    names: List[str] = []
+    position = 0
+    for field in cls._fields_:  # type: ignore[attr-defined]
+        name, ctype = field[0], field[1]
+        offset = getattr(cls, name).offset
+        if offset > position:
+            codes.append(f"{offset - position}x")
+        if ctype in _FLAT_CODES:
+            codes.append(_FLAT_CODES[ctype])
+            names.append(prefix + name)
+        else:
+            inner_codes, inner_names = _flat_layout(ctype, f"{prefix}{name}.")
+            codes.append(inner_codes)
+            names.extend(inner_names)
+        position = offset + ctypes.sizeof(ctype)
+    size = ctypes.sizeof(cls)
+    if size > position:
+        codes.append(f"{size - position}x")
+    return "".join(codes), names
+
+
+def flat_struct(cls: type) -> Tuple[struct.Struct, List[str]]:
+    """``struct.Struct`` reading one ``cls`` as a flat tuple, and the names of its items."""
+    fmt, names = _flat_layout(cls)
+    reader = struct.Struct("@" + fmt)
+    if reader.size != ctypes.sizeof(cls):
+        raise ImportError(f"tgauth: cannot mirror the layout of {cls.__name__}")
+    return reader, names
+
+
+#: Reads a whole tg_sent_code (``SENT_CODE.unpack(bytes(sent_code))``) in one call: far cheaper
+#: than one ctypes attribute read per field. SENT_CODE_FIELDS names the items.
+SENT_CODE, SENT_CODE_FIELDS = flat_struct(tg_sent_code)
 
 
 def version() -> str:

@@ -3,8 +3,10 @@
 Threading: the library calls back on its own threads. The one module-level C callback below
 copies the result out of the borrowed C structs at once, looks the request up by the integer
 passed as ``user_data``, and hands the copy over: to a ``threading.Event`` for ``send_code``,
-or to the request's event loop (``loop.call_soon_threadsafe``) for ``send_code_async``.
-Nothing raised there can reach a library thread.
+or to the inbox of the request's event loop for ``send_code_async``. An inbox collects the
+answers that arrive while its loop is busy and delivers them all in one turn of the loop (one
+``loop.call_soon_threadsafe``, so one wakeup, per batch rather than per answer). Nothing raised
+there can reach a library thread.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import ctypes
 import itertools
 import os
 import threading
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+import weakref
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _args, _ffi, _log
 from ._handle import Handle
@@ -32,12 +35,14 @@ from .errors import (
     rpc_error_class,
 )
 from .types import (
+    _CODE_TYPE_DEFAULTS,
     CodeSettings,
     CodeType,
     SentCode,
     SentCodePaymentRequired,
     SentCodeResult,
     SentCodeSuccess,
+    _result,
 )
 
 __all__ = ["Client", "DcOption"]
@@ -79,69 +84,121 @@ def _text(value: Optional[bytes]) -> Optional[str]:
     return None if value is None else value.decode("utf-8", "replace")
 
 
-def _blob(value: _ffi.tg_bytes) -> Optional[bytes]:
-    if not value.data or value.len == 0:
+def _blob(address: int, length: int) -> Optional[bytes]:
+    if not address or not length:
         return None
-    return ctypes.string_at(value.data, value.len)
+    return ctypes.string_at(address, length)
 
 
-def _present(value: int, absent: int = -1) -> Optional[int]:
-    return None if value == absent else int(value)
+def _code_type_name(value: int) -> str:
+    return _ffi.code_type_name(value) or f"unknown_{value}"
 
 
-def _sent_code_from_c(c: _ffi.tg_sent_code) -> SentCodeResult:
-    if c.kind == _ffi.SENT_CODE_KIND_SUCCESS:
-        return SentCodeSuccess(
-            sign_up_required=bool(c.sign_up_required),
-            user_id=int(c.user_id),
-            future_auth_token=_blob(c.future_auth_token),
+def _sent_code_from_c(address: int) -> SentCodeResult:
+    c = _ffi.tg_sent_code.from_address(address)
+    # Every number at once (far cheaper than a ctypes read per field); the string fields come
+    # out as addresses, telling which strings are present: only those are copied.
+    (
+        kind,
+        phone_code_hash,
+        code_type,
+        length,
+        next_type,
+        timeout,
+        pattern,
+        prefix,
+        url,
+        email_pattern,
+        beginning,
+        receipt,
+        firebase_nonce,
+        firebase_nonce_len,
+        play_integrity_nonce,
+        play_integrity_nonce_len,
+        play_integrity_project_id,
+        push_timeout,
+        reset_available_period,
+        reset_pending_date,
+        apple_signin_allowed,
+        google_signin_allowed,
+        sign_up_required,
+        user_id,
+        future_auth_token,
+        future_auth_token_len,
+        store_product,
+        support_email_address,
+        support_email_subject,
+        currency,
+        amount,
+        premium_days,
+    ) = _ffi.SENT_CODE.unpack(bytes(c))
+    if kind == _ffi.SENT_CODE_KIND_SUCCESS:
+        return _result(
+            SentCodeSuccess,
+            {
+                "sign_up_required": sign_up_required,
+                "user_id": user_id,
+                "future_auth_token": _blob(future_auth_token, future_auth_token_len),
+            },
         )
-    if c.kind == _ffi.SENT_CODE_KIND_PAYMENT_REQUIRED:
-        return SentCodePaymentRequired(
-            phone_code_hash=_text(c.phone_code_hash) or "",
-            store_product=_text(c.store_product),
-            support_email_address=_text(c.support_email_address),
-            support_email_subject=_text(c.support_email_subject),
-            currency=_text(c.currency),
-            amount=int(c.amount),
-            premium_days=int(c.premium_days),
+    if kind == _ffi.SENT_CODE_KIND_PAYMENT_REQUIRED:
+        return _result(
+            SentCodePaymentRequired,
+            {
+                "phone_code_hash": _text(c.phone_code_hash) or "",
+                "store_product": _text(c.store_product),
+                "support_email_address": _text(c.support_email_address),
+                "support_email_subject": _text(c.support_email_subject),
+                "currency": _text(c.currency),
+                "amount": amount,
+                "premium_days": premium_days,
+            },
         )
-    if c.kind != _ffi.SENT_CODE_KIND_CODE:
-        raise ValueError(f"unknown tg_sent_code_kind {c.kind}")
-    code_type = CodeType(
-        kind=_ffi.code_type_str(c.type) or f"unknown_{c.type}",
-        length=_present(c.length),
-        pattern=_text(c.pattern),
-        prefix=_text(c.prefix),
-        url=_text(c.url),
-        email_pattern=_text(c.email_pattern),
-        beginning=_text(c.beginning),
-        receipt=_text(c.receipt),
-        firebase_nonce=_blob(c.firebase_nonce),
-        play_integrity_nonce=_blob(c.play_integrity_nonce),
-        play_integrity_project_id=_present(c.play_integrity_project_id, absent=0),
-        push_timeout=_present(c.push_timeout),
-        reset_available_period=_present(c.reset_available_period),
-        reset_pending_date=_present(c.reset_pending_date),
-        apple_signin_allowed=bool(c.apple_signin_allowed),
-        google_signin_allowed=bool(c.google_signin_allowed),
-    )
-    next_type = None
-    if c.next_type != _ffi.CODE_TYPE_NONE:
-        next_type = _ffi.code_type_str(c.next_type) or f"unknown_{c.next_type}"
-    return SentCode(
-        type=code_type,
-        phone_code_hash=_text(c.phone_code_hash) or "",
-        next_type=next_type,
-        timeout=_present(c.timeout),
+    if kind != _ffi.SENT_CODE_KIND_CODE:
+        raise ValueError(f"unknown tg_sent_code_kind {kind}")
+    values = _CODE_TYPE_DEFAULTS.copy()
+    values["kind"] = _code_type_name(code_type)
+    if length != -1:
+        values["length"] = length
+    if push_timeout != -1:
+        values["push_timeout"] = push_timeout
+    if reset_available_period != -1:
+        values["reset_available_period"] = reset_available_period
+    if reset_pending_date != -1:
+        values["reset_pending_date"] = reset_pending_date
+    if play_integrity_project_id != 0:
+        values["play_integrity_project_id"] = play_integrity_project_id
+    if apple_signin_allowed:
+        values["apple_signin_allowed"] = True
+    if google_signin_allowed:
+        values["google_signin_allowed"] = True
+    # The fields most answers lack: all NULL in the common case.
+    if pattern or prefix or url or email_pattern or beginning or receipt or firebase_nonce or play_integrity_nonce:
+        values["pattern"] = _text(c.pattern)
+        values["prefix"] = _text(c.prefix)
+        values["url"] = _text(c.url)
+        values["email_pattern"] = _text(c.email_pattern)
+        values["beginning"] = _text(c.beginning)
+        values["receipt"] = _text(c.receipt)
+        values["firebase_nonce"] = _blob(firebase_nonce, firebase_nonce_len)
+        values["play_integrity_nonce"] = _blob(play_integrity_nonce, play_integrity_nonce_len)
+    return _result(
+        SentCode,
+        {
+            "type": _result(CodeType, values),
+            "phone_code_hash": _text(c.phone_code_hash) or "",
+            "next_type": None if next_type == _ffi.CODE_TYPE_NONE else _code_type_name(next_type),
+            "timeout": None if timeout == -1 else timeout,
+        },
     )
 
 
-def _error_from_c(c: _ffi.tg_error) -> Error:
+def _error_from_c(address: int) -> Error:
+    c = _ffi.tg_error.from_address(address)
     message = _text(c.message) or ""
     if c.result == _ffi.RESULT_RPC:
         name = _text(c.name) or ""
-        return rpc_error_class(name)(int(c.code), name, _present(c.value), message)
+        return rpc_error_class(name)(int(c.code), name, None if c.value == -1 else int(c.value), message)
     cls = _ERROR_CLASSES.get(c.result, InternalError)
     return cls(message or _ffi.result_str(c.result))
 
@@ -150,45 +207,44 @@ def _error_from_c(c: _ffi.tg_error) -> Error:
 
 # user_data is an integer key into this table, never a Python object: the library may call
 # back after the objects of the call are gone, and a stale or unknown key is then harmless.
-_requests: Dict[int, Callable[[_Outcome], None]] = {}
+# Each entry is (recipient, context): the callback calls ``recipient.deliver(context, outcome)``.
+_requests: Dict[int, Tuple["_Recipient", Any]] = {}
 _requests_lock = threading.Lock()
 _tokens = itertools.count(1)
 
 
-def _register(deliver: Callable[[_Outcome], None]) -> int:
+def _register(recipient: "_Recipient", context: Any) -> int:
     with _requests_lock:
         token = next(_tokens)
-        _requests[token] = deliver
+        _requests[token] = (recipient, context)
     return token
 
 
-def _unregister(token: int) -> Optional[Callable[[_Outcome], None]]:
+def _unregister(token: int) -> Optional[Tuple["_Recipient", Any]]:
     with _requests_lock:
         return _requests.pop(token, None)
 
 
-def _on_send_code(
-    user_data: Optional[int],
-    sent_code: "ctypes._Pointer[_ffi.tg_sent_code]",
-    error: "ctypes._Pointer[_ffi.tg_error]",
-) -> None:
+def _on_send_code(user_data: Optional[int], sent_code: Optional[int], error: Optional[int]) -> None:
     # Runs on a library thread; the structs are borrowed for this call only: copy them now.
     try:
+        _ffi.keep_thread_state()
         outcome: _Outcome
         try:
             if error:
-                outcome = _error_from_c(error.contents)
+                outcome = _error_from_c(error)
             elif sent_code:
-                outcome = _sent_code_from_c(sent_code.contents)
+                outcome = _sent_code_from_c(sent_code)
             else:
                 outcome = InternalError("tgauth called back with neither a result nor an error")
         except Exception as e:  # noqa: BLE001
             outcome = InternalError(f"tgauth: could not read the library's answer: {e!r}")
-        deliver = _unregister(user_data or 0)
-        if deliver is None:
+        entry = _unregister(user_data or 0)
+        if entry is None:
             _log.logger.error("tgauth: callback for an unknown request (user_data=%r)", user_data)
             return
-        deliver(outcome)
+        recipient, context = entry
+        recipient.deliver(context, outcome)
     except BaseException:  # noqa: BLE001 - nothing may escape into a library thread
         try:
             _log.logger.exception("tgauth: error while delivering a result")
@@ -200,14 +256,87 @@ def _on_send_code(
 _send_code_callback = _ffi.tg_send_code_callback(_on_send_code)
 
 
-def _settle(future: "asyncio.Future[SentCodeResult]", outcome: _Outcome) -> None:
-    # On the event loop's thread.
-    if future.cancelled():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+class _Recipient:
+    """Where the callback hands an outcome: ``deliver`` runs on a library thread."""
+
+    __slots__ = ()
+
+    def deliver(self, context: Any, outcome: _Outcome) -> None:
+        raise NotImplementedError
+
+
+class _Waiter(_Recipient):
+    """The answer of one blocking ``send_code``."""
+
+    __slots__ = ("done", "outcome")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.outcome: Optional[_Outcome] = None
+
+    def deliver(self, context: Any, outcome: _Outcome) -> None:
+        self.outcome = outcome
+        self.done.set()
+
+
+class _LoopInbox(_Recipient):
+    """The answers for the requests of one event loop, delivered on it in batches.
+
+    Library threads queue (future, outcome) pairs. The first pair queued after a drain asks
+    the loop for one call of ``_drain`` (``call_soon_threadsafe``: a self-pipe write and a
+    wakeup); the drain settles every pair queued by then, so answers arriving while the loop
+    is busy share that one wakeup.
+    """
+
+    __slots__ = ("loop", "_lock", "_queue", "_scheduled", "__weakref__")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._lock = threading.Lock()
+        self._queue: List[Tuple["asyncio.Future[SentCodeResult]", _Outcome]] = []
+        self._scheduled = False  # a drain is due: no need to ask for another
+
+    def deliver(self, context: Any, outcome: _Outcome) -> None:
+        # On a library thread.
+        with self._lock:
+            self._queue.append((context, outcome))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:
+            # The loop is closed: nobody waits for these any more. _scheduled stays set, so
+            # later answers for this loop only queue here until its last request drops the inbox.
+            with self._lock:
+                self._queue.clear()
+
+    def _drain(self) -> None:
+        # On the loop's thread.
+        with self._lock:
+            batch, self._queue = self._queue, []
+            self._scheduled = False
+        for future, outcome in batch:
+            if future.done():  # the awaiting task was cancelled
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+
+# Per thread, the inbox of the loop that thread runs (a thread runs one loop at a time). Only a
+# weak reference: the requests in flight hold their inbox, and nothing keeps a loop alive.
+_thread_inbox = threading.local()
+
+
+def _inbox(loop: asyncio.AbstractEventLoop) -> _LoopInbox:
+    ref = getattr(_thread_inbox, "ref", None)
+    inbox: Optional[_LoopInbox] = ref() if ref is not None else None
+    if inbox is None or inbox.loop is not loop:
+        inbox = _LoopInbox(loop)
+        _thread_inbox.ref = weakref.ref(inbox)
+    return inbox
 
 
 #: tg_code_settings accepts at most this many logout tokens, each at most this long.
@@ -215,19 +344,17 @@ MAX_LOGOUT_TOKENS = 64
 MAX_LOGOUT_TOKEN_BYTES = 1024
 
 
-class _SendCodeArgs:
-    """The arguments of one tg_send_code call, checked and in their C form.
+#: Encoded api_hash values a client remembers (they rarely change between calls).
+_HASH_CACHE_SIZE = 8
 
-    Owns every buffer the C structs point into; the library copies them during the call.
+
+class _CodeSettingsArg:
+    """A CodeSettings, checked and in its C form (``struct``).
+
+    Owns every buffer the struct points into; the library copies them during the call.
     """
 
-    def __init__(self, phone: Any, api_id: Any, api_hash: Any, settings: Any) -> None:
-        self.phone = _args.c_string(phone, "phone")
-        self.api_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
-        self.api_hash = _args.c_string(api_hash, "api_hash")
-        self.settings: Optional[_ffi.tg_code_settings] = None
-        if settings is None:
-            return
+    def __init__(self, settings: Any) -> None:
         if not isinstance(settings, CodeSettings):
             raise TypeError(f"settings must be tgauth.CodeSettings or None, not {type(settings).__name__}")
         flags = {
@@ -259,7 +386,7 @@ class _SendCodeArgs:
             app_sandbox = 0
         else:
             app_sandbox = 2 if _args.c_bool(settings.app_sandbox, "settings.app_sandbox") else 1
-        self.settings = _ffi.tg_code_settings(
+        self.struct = _ffi.tg_code_settings(
             logout_tokens=self.token_array if self.tokens else None,
             logout_tokens_len=len(self.tokens),
             token=token,
@@ -348,6 +475,11 @@ class Client(Handle):
         finally:
             lib.tg_config_free(config)
         assert client.value is not None
+        self._api_hashes: Dict[str, bytes] = {}
+        # tg_send_code writes each request's id here; read under self._lock, which every call
+        # holds.
+        self._request_id = ctypes.c_uint64()
+        self._request_id_out = ctypes.pointer(self._request_id)
         super().__init__(client.value)
 
     def _free(self, ptr: int) -> None:
@@ -355,23 +487,45 @@ class Client(Handle):
         # meanwhile, so they can run).
         _ffi.lib.tg_client_free(ptr)
 
-    def _start(self, args: _SendCodeArgs, deliver: Callable[[_Outcome], None]) -> int:
-        token = _register(deliver)
-        request_id = ctypes.c_uint64()
+    def _api_hash(self, api_hash: Any) -> bytes:
+        """``api_hash`` checked and encoded, remembered for the next calls (the same few
+        values come back on every call)."""
+        if type(api_hash) is str:  # exactly str: a subclass may redefine equality or hashing
+            data = self._api_hashes.get(api_hash)
+            if data is None:
+                data = _args.c_string(api_hash, "api_hash")
+                if len(self._api_hashes) >= _HASH_CACHE_SIZE:
+                    self._api_hashes.clear()
+                self._api_hashes[api_hash] = data
+            return data
+        return _args.c_string(api_hash, "api_hash")
+
+    def _start(
+        self, phone: Any, api_id: Any, api_hash: Any, settings: Any, recipient: _Recipient, context: Any
+    ) -> int:
+        """Check and encode the arguments, then start tg_send_code; the answer goes to
+        ``recipient.deliver(context, outcome)``. Returns the request's id."""
+        phone_data = _args.c_string(phone, "phone")
+        if type(api_id) is not int or not 0 < api_id <= _args.INT32_MAX:
+            api_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
+        api_hash_data = self._api_hash(api_hash)
+        settings_arg = None if settings is None else _CodeSettingsArg(settings)
+        token = _register(recipient, context)
         try:
             with self._lock:
                 if self._ptr is None:
                     raise self._closed_error()
                 result = _ffi.lib.tg_send_code(
                     self._ptr,
-                    args.phone,
-                    args.api_id,
-                    args.api_hash,
-                    ctypes.byref(args.settings) if args.settings is not None else None,
+                    phone_data,
+                    api_id,
+                    api_hash_data,
+                    None if settings_arg is None else ctypes.byref(settings_arg.struct),
                     _send_code_callback,
                     token,
-                    ctypes.byref(request_id),
+                    self._request_id_out,
                 )
+                request_id = self._request_id.value
         except BaseException:
             _unregister(token)
             raise
@@ -379,7 +533,7 @@ class Client(Handle):
             # No callback will come for this request.
             _unregister(token)
             raise error_for_result(result, "tg_send_code")
-        return request_id.value
+        return request_id
 
     def _cancel(self, request_id: int) -> None:
         with self._lock:
@@ -405,21 +559,15 @@ class Client(Handle):
         not need the loop); in async code prefer ``send_code_async``. KeyboardInterrupt
         cancels the request.
         """
-        args = _SendCodeArgs(phone, api_id, api_hash, settings)
-        done = threading.Event()
-        outcome: List[_Outcome] = []
-
-        def deliver(result: _Outcome) -> None:
-            outcome.append(result)
-            done.set()
-
-        request_id = self._start(args, deliver)
+        waiter = _Waiter()
+        request_id = self._start(phone, api_id, api_hash, settings, waiter, None)
         try:
-            done.wait()
+            waiter.done.wait()
         except BaseException:
             self._cancel(request_id)
             raise
-        return _unwrap(outcome[0])
+        assert waiter.outcome is not None
+        return _unwrap(waiter.outcome)
 
     async def send_code_async(
         self,
@@ -433,18 +581,9 @@ class Client(Handle):
         Cancelling the awaiting task cancels the request in the library (and raises
         ``asyncio.CancelledError`` in the task, as usual).
         """
-        args = _SendCodeArgs(phone, api_id, api_hash, settings)
         loop = asyncio.get_running_loop()
         future: "asyncio.Future[SentCodeResult]" = loop.create_future()
-
-        def deliver(result: _Outcome) -> None:
-            # On a library thread.
-            try:
-                loop.call_soon_threadsafe(_settle, future, result)
-            except RuntimeError:
-                pass  # the loop is closed: nobody is waiting any more
-
-        request_id = self._start(args, deliver)
+        request_id = self._start(phone, api_id, api_hash, settings, _inbox(loop), future)
         try:
             return await future
         except asyncio.CancelledError:
