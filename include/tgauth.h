@@ -432,8 +432,8 @@ tg_result tg_testdc_codes_json(const struct tg_testdc *testdc,
                                const char *phone_number,
                                char **json_out);
 
-// Counters as JSON ({"auth_keys_created", "connections", "send_code_calls"}); free
-// with `tg_string_free`.
+// Counters as JSON ({"auth_keys_created", "connections", "send_code_calls",
+// "faults_injected", "dh_pairs_ready_made"}); free with `tg_string_free`.
 //
 // # Safety
 // `testdc` is NULL or from `tg_testdc_start`; `json_out` writable.

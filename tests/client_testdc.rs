@@ -77,6 +77,10 @@ async fn sends_a_code_on_each_dc_over_each_transport() {
             assert_eq!(codes[0].dc_id, home);
         }
     }
+    // 21 new keys: the test DC had (a, g_a) ready for some of them.
+    let stats = dc.stats();
+    assert_eq!(stats.auth_keys_created, 21);
+    assert!(stats.dh_pairs_ready_made >= 1, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
