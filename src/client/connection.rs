@@ -397,10 +397,7 @@ impl Actor {
                 inv = rx.recv() => match inv {
                     Some(inv) => {
                         self.enqueue(inv);
-                        // Take whatever else is waiting, to batch it.
-                        while let Ok(inv) = rx.try_recv() {
-                            self.enqueue(inv);
-                        }
+                        self.gather(rx).await;
                     }
                     None => return Broken::Closed,
                 },
@@ -421,12 +418,8 @@ impl Actor {
                         };
                     }
                     if self.sent.len() < before {
-                        // Callers were answered. Let them run first: whatever they send
-                        // next then goes out in the same container, not one write each.
-                        tokio::task::yield_now().await;
-                        while let Ok(inv) = rx.try_recv() {
-                            self.enqueue(inv);
-                        }
+                        // Callers were answered: what they send next goes in one batch.
+                        self.gather(rx).await;
                     }
                 }
                 // Only while requests are outstanding: an idle client costs no wake-ups.
@@ -434,6 +427,32 @@ impl Actor {
                     // Requests whose caller gave up (timeout, cancel) are forgotten.
                     self.prune_abandoned();
                 }
+            }
+        }
+    }
+
+    /// Takes every request that is waiting, after letting the tasks that are ready to run
+    /// (callers just answered, say) send theirs: they then go out in one container and
+    /// one write, not one write each.
+    ///
+    /// A task that sends wakes this actor, and tokio runs the task it woke last before
+    /// the others (its LIFO slot), which on its own would flush after every request. A
+    /// yielded task runs again only once the worker's queue is empty, and `try_recv`
+    /// registers no wake-up, so after a yield the others' requests are all waiting. A few
+    /// rounds at most: each costs a pass through the scheduler.
+    async fn gather(&mut self, rx: &mut mpsc::UnboundedReceiver<Invocation>) {
+        while let Ok(inv) = rx.try_recv() {
+            self.enqueue(inv);
+        }
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+            let mut more = false;
+            while let Ok(inv) = rx.try_recv() {
+                self.enqueue(inv);
+                more = true;
+            }
+            if !more {
+                break;
             }
         }
     }
