@@ -6,8 +6,8 @@
 //! ```
 //!
 //! Groups: `cipher` (MTProto 2.0 message encryption and decryption), `transport` (each
-//! framing, and obfuscated2 around it), `handshake` (pq, DH modpow, RSA_PAD, the whole
-//! auth-key exchange in memory, per side) and `tl` (the auth.sendCode round trip's TL).
+//! framing, and obfuscated2 around it), `handshake` (pq, one 2048-bit Montgomery product
+//! and square, DH modpow, RSA_PAD, the whole auth-key exchange in memory, per side) and `tl` (the auth.sendCode round trip's TL).
 //! Results land in target/criterion/<group>/<bench>/new/estimates.json, which
 //! tools/bench/render.py reads.
 //!
@@ -24,6 +24,7 @@ use grammers_tl_types::{enums, functions, types, Deserializable, Serializable};
 use tgauth::protocol::cipher::{self, AuthKey};
 use tgauth::protocol::handshake::client::{ClientHandshake, ClientStep};
 use tgauth::protocol::handshake::dh::{self, TELEGRAM_DH_PRIME};
+use tgauth::protocol::handshake::monty::MontyCtx;
 use tgauth::protocol::handshake::rsa::RsaPrivateKey;
 use tgauth::protocol::handshake::server::{ServerHandshake, ServerStep};
 use tgauth::protocol::message::{write_envelope, write_rpc_result};
@@ -271,6 +272,17 @@ fn bench_handshake(c: &mut C) {
             |pq| black_box(dh::factorize_pq(black_box(pq)).unwrap()),
             BatchSize::SmallInput,
         )
+    });
+    // One Montgomery product and one square modulo the DH prime: the units the
+    // exponentiations below are made of (about 2050 squares and 410 products each).
+    let ctx = MontyCtx::<32>::from_be_bytes(&TELEGRAM_DH_PRIME).unwrap();
+    let x = ctx.to_mont_be_bytes(&random_bytes::<256>());
+    let y = ctx.to_mont_be_bytes(&random_bytes::<256>());
+    g.bench_function("montmul_2048", |b| {
+        b.iter(|| black_box(ctx.mul(black_box(&x), black_box(&y))))
+    });
+    g.bench_function("montsqr_2048", |b| {
+        b.iter(|| black_box(ctx.sqr(black_box(&x))))
     });
     g.sampling_mode(SamplingMode::Flat).sample_size(20);
     let exp = dh::generate_exponent();

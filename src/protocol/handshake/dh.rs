@@ -6,19 +6,27 @@
 //! the key; the test DC serves [`TELEGRAM_DH_PRIME`] with `g = 3`, makes `pq` with
 //! [`make_pq`] and checks the client's `g_b` with [`check_public_value`].
 //!
-//! Modular exponentiation is `num-bigint`'s `modpow`, which uses Montgomery multiplication
-//! for odd moduli (a few milliseconds per 2048-bit exponentiation with the optimised
-//! dependency build). It is not constant-time; a dedicated fixed-width implementation would
-//! be the next step if that ever mattered here.
+//! Modular exponentiation ([`modpow_2048`]) is our own fixed-width Montgomery arithmetic
+//! ([`super::monty`]), with the context of [`TELEGRAM_DH_PRIME`] built once per process. It
+//! is constant-time with respect to the base and the secret exponent (`a`, `b`): a fixed
+//! 5-bit window over every bit of the exponent as given, whole-table masked lookups, no
+//! data-dependent branches; see the `monty` module for exactly what holds. Only an even
+//! modulus, which no checked prime is, falls back to `num-bigint`'s variable-time `modpow`.
+//!
+//! `pq` is split with Pollard's rho (Brent's variant) in 64-bit Montgomery arithmetic, and
+//! primality of `u64`s is a deterministic Miller-Rabin test in the same arithmetic. These
+//! handle public values only and are not constant-time.
 
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt;
 
 use num_bigint::BigUint;
-use num_traits::{One, ToPrimitive, Zero};
+use num_traits::{One, ToPrimitive};
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
+
+use super::monty::{limbs_to_be_bytes, MontyCtx};
 
 /// The 2048-bit safe prime Telegram serves as `dh_prime`, big-endian. It appears on
 /// <https://core.telegram.org/mtproto/samples-auth_key> (server_DH_inner_data) and on
@@ -55,6 +63,11 @@ pub const DH_PRIME_BITS: u64 = 2048;
 const PUBLIC_VALUE_MARGIN_BITS: usize = 2048 - 64;
 
 static SERVER_DH_PRIME: Lazy<BigUint> = Lazy::new(|| BigUint::from_bytes_be(&TELEGRAM_DH_PRIME));
+
+/// [`TELEGRAM_DH_PRIME`] prepared for Montgomery arithmetic, built once.
+static SERVER_DH_PRIME_CTX: Lazy<MontyCtx<32>> = Lazy::new(|| {
+    MontyCtx::from_be_bytes(&TELEGRAM_DH_PRIME).expect("the DH prime is odd and 2048 bits")
+});
 
 static PUBLIC_VALUE_MARGIN: Lazy<BigUint> =
     Lazy::new(|| BigUint::one() << PUBLIC_VALUE_MARGIN_BITS);
@@ -229,45 +242,122 @@ pub fn generate_exponent() -> [u8; 256] {
 /// `base^exp mod p`, all big-endian, the result left-padded to 256 bytes: the DH core of
 /// both sides (`g_a`, `g_b`, `auth_key`). `p` must already be checked (a 2048-bit prime).
 ///
+/// Exact for every input: `base` of any length (it is reduced mod `p` first), any `exp`
+/// (empty or zero gives `1 mod p`), any `p` of at most 2048 bits. For an odd `p` (every
+/// prime a caller may pass) this is the constant-time Montgomery exponentiation of
+/// [`super::monty`], whose work depends only on the lengths of `base` and `exp`;
+/// [`TELEGRAM_DH_PRIME`]'s context is cached. An even `p` takes `num-bigint`'s
+/// variable-time `modpow`, so that the function stays total.
+///
 /// # Panics
 ///
 /// If `p` is zero or wider than 2048 bits (a caller that skipped the checks).
 pub fn modpow_2048(base: &[u8], exp: &[u8], p: &[u8]) -> [u8; 256] {
-    let p = BigUint::from_bytes_be(p);
+    let p = &p[p.iter().position(|&b| b != 0).unwrap_or(p.len())..];
     assert!(
-        !p.is_zero() && p.bits() <= DH_PRIME_BITS,
+        !p.is_empty() && p.len() <= 256,
         "modpow_2048 needs a modulus of at most 2048 bits"
     );
-    let result = BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &p);
-    let bytes = result.to_bytes_be();
     let mut out = [0u8; 256];
-    out[256 - bytes.len()..].copy_from_slice(&bytes);
+    let result = if p == TELEGRAM_DH_PRIME {
+        SERVER_DH_PRIME_CTX.modpow_be(base, exp)
+    } else if let Some(ctx) = MontyCtx::<32>::from_be_bytes(p) {
+        ctx.modpow_be(base, exp)
+    } else {
+        let p = BigUint::from_bytes_be(p);
+        let result = BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &p);
+        let bytes = result.to_bytes_be();
+        out[256 - bytes.len()..].copy_from_slice(&bytes);
+        return out;
+    };
+    limbs_to_be_bytes(&result, &mut out);
     out
 }
 
-/// `a * b mod m` without overflow.
-fn mul_mod(a: u64, b: u64, m: u64) -> u64 {
-    ((a as u128 * b as u128) % m as u128) as u64
+/// Montgomery arithmetic modulo an odd `u64` `n`, with `R = 2^64`: a product costs three
+/// multiplications and no division.
+#[derive(Clone, Copy)]
+struct Monty64 {
+    n: u64,
+    /// `n^-1 mod 2^64`.
+    n_inv: u64,
 }
 
-/// `base^exp mod m`.
-fn pow_mod(mut base: u64, mut exp: u64, m: u64) -> u64 {
-    let mut result = 1 % m;
-    base %= m;
-    while exp > 0 {
-        if exp & 1 == 1 {
-            result = mul_mod(result, base, m);
+impl Monty64 {
+    /// `n` must be odd.
+    fn new(n: u64) -> Self {
+        debug_assert!(n % 2 == 1);
+        // Newton's iteration: n is its own inverse mod 8, each step doubles the bits.
+        let mut inv = n;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(n.wrapping_mul(inv)));
         }
-        base = mul_mod(base, base, m);
-        exp >>= 1;
+        Self { n, n_inv: inv }
     }
-    result
+
+    /// `t / R mod n` in `[0, n)`, for `t < n * R`. With `m = (t mod R) * n^-1 mod R`,
+    /// `t - m n` is a multiple of `R` in `(-n R, n R)`, and its high half is
+    /// `hi(t) - hi(m n)`.
+    #[inline(always)]
+    fn redc(self, t: u128) -> u64 {
+        let m = (t as u64).wrapping_mul(self.n_inv);
+        let mn_hi = ((m as u128 * self.n as u128) >> 64) as u64;
+        let (r, borrow) = ((t >> 64) as u64).overflowing_sub(mn_hi);
+        if borrow {
+            r.wrapping_add(self.n)
+        } else {
+            r
+        }
+    }
+
+    /// Like [`redc`](Self::redc) without the final correction: `t / R mod n` as a value in
+    /// `(0, 2n)`, for `t < n * R`. With `n < 2^62`, values below `2n` can be multiplied
+    /// (and a small constant added) and stay within that bound, so a whole computation can
+    /// run on these unreduced values.
+    #[inline(always)]
+    fn redc_lazy(self, t: u128) -> u64 {
+        let m = (t as u64).wrapping_mul(self.n_inv);
+        let mn_hi = ((m as u128 * self.n as u128) >> 64) as u64;
+        ((t >> 64) as u64) + self.n - mn_hi
+    }
+
+    #[inline(always)]
+    fn mul(self, a: u64, b: u64) -> u64 {
+        self.redc(a as u128 * b as u128)
+    }
+
+    /// `R mod n`: 1 in Montgomery form.
+    fn one(self) -> u64 {
+        self.n.wrapping_neg() % self.n
+    }
+
+    /// `x` (any `u64`) in Montgomery form, fully reduced.
+    fn to_mont(self, x: u64) -> u64 {
+        (((x as u128) << 64) % self.n as u128) as u64
+    }
+
+    /// `base^exp`, all in Montgomery form.
+    fn pow(self, base: u64, mut exp: u64) -> u64 {
+        let mut result = self.one();
+        let mut base = base;
+        while exp > 0 {
+            if exp & 1 == 1 {
+                result = self.mul(result, base);
+            }
+            base = self.mul(base, base);
+            exp >>= 1;
+        }
+        result
+    }
 }
 
-/// Deterministic primality test for any `u64`: Miller-Rabin with the first twelve prime
-/// bases, which has no pseudoprimes below 3.3 * 10^24.
+/// Deterministic primality test for any `u64`: trial division by the primes up to 37,
+/// then Miller-Rabin (in Montgomery arithmetic) with the bases 2, 7 and 61, which have no
+/// common strong pseudoprime below 4,759,123,141 (Jaeschke, 1993), or with the first
+/// twelve primes as bases, which have none below 3.3 * 10^24, for larger `n`.
 pub fn is_prime_u64(n: u64) -> bool {
     const BASES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+    const SMALL_BASES: [u64; 3] = [2, 7, 61];
     if n < 2 {
         return false;
     }
@@ -276,16 +366,29 @@ pub fn is_prime_u64(n: u64) -> bool {
             return n == b;
         }
     }
+    if n < 37 * 37 {
+        // No prime factor up to 37, and a composite this small would have one.
+        return true;
+    }
+    let bases: &[u64] = if n < 4_759_123_141 {
+        &SMALL_BASES
+    } else {
+        &BASES
+    };
+    let mont = Monty64::new(n);
+    let one = mont.one();
+    let minus_one = n - one;
     let s = (n - 1).trailing_zeros();
     let d = (n - 1) >> s;
-    'bases: for &a in &BASES {
-        let mut x = pow_mod(a, d, n);
-        if x == 1 || x == n - 1 {
+    'bases: for &a in bases {
+        // Every base is below n here (n > 37^2), so none is 0 mod n.
+        let mut x = mont.pow(mont.to_mont(a), d);
+        if x == one || x == minus_one {
             continue;
         }
         for _ in 1..s {
-            x = mul_mod(x, x, n);
-            if x == n - 1 {
+            x = mont.mul(x, x);
+            if x == minus_one {
                 continue 'bases;
             }
         }
@@ -296,8 +399,8 @@ pub fn is_prime_u64(n: u64) -> bool {
 
 /// Splits `pq` into two primes `p < q` with `p * q == pq`, or `None` if it is not such a
 /// product (prime, a square, more than two factors, too small). Pollard's rho with
-/// Brent's cycle finding and batched gcds, in u128 arithmetic; bounded, so hostile values
-/// cannot make it loop. This is on every new login's critical path.
+/// Brent's cycle finding and batched gcds, in 64-bit Montgomery arithmetic; bounded, so
+/// hostile values cannot make it loop. This is on every new login's critical path.
 pub fn factorize_pq(pq: u64) -> Option<(u64, u64)> {
     if pq < 6 || is_prime_u64(pq) {
         return None;
@@ -316,24 +419,54 @@ pub fn factorize_pq(pq: u64) -> Option<(u64, u64)> {
     valid.then_some((p, q))
 }
 
+/// Binary gcd (Stein's algorithm): shifts and subtractions instead of divisions.
 fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
+    if a == 0 || b == 0 {
+        return a | b;
     }
-    a
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            (a, b) = (b, a);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
 }
 
 /// A non-trivial factor of the odd composite `n`, by Pollard's rho with Brent's cycle
 /// detection (R. P. Brent, "An improved Monte Carlo factorization algorithm", 1980).
+///
+/// The walk runs in Montgomery form: `x -> (x^2 + c) / R mod n`, which is the classic
+/// `y -> y^2 + c'` map in disguise (`x = y R`, `c' = c / R^2`), and the differences
+/// multiplied into the batched product are the true ones times the unit `R`, so gcds
+/// with `n` are unchanged. Below `2^62` (every server-made pq) the values stay unreduced
+/// in `(0, 2n)`, which costs three multiplications and no correction per product.
 fn pollard_brent(n: u64) -> Option<u64> {
     if n % 2 == 0 {
         return Some(2);
     }
-    let mul = |a: u64, b: u64| ((a as u128 * b as u128) % n as u128) as u64;
+    let mont = Monty64::new(n);
+    if n < 1 << 62 {
+        brent(n, |t| mont.redc_lazy(t))
+    } else {
+        brent(n, |t| mont.redc(t))
+    }
+}
+
+/// Brent's loop over `redc`, a Montgomery reduction for `n` whose inputs may be products
+/// of its outputs plus 16.
+#[inline(always)]
+fn brent(n: u64, redc: impl Fn(u128) -> u64) -> Option<u64> {
+    let mul = |a: u64, b: u64| redc(a as u128 * b as u128);
     // Deterministic constants: the same pq always takes the same path; a few constants
     // suffice for products of two 31-bit primes, the bound keeps hostile inputs cheap.
     for c in 1..=16u64 {
-        let f = |x: u64| (mul(x, x) + c) % n;
+        let f = |x: u64| redc(x as u128 * x as u128 + c as u128);
         let (mut y, mut r, mut q) = (2u64, 1u64, 1u64);
         let (mut x, mut ys, mut g) = (0u64, 0u64, 1u64);
         const BATCH: u64 = 128;
@@ -355,7 +488,8 @@ fn pollard_brent(n: u64) -> Option<u64> {
             r *= 2;
         }
         if g == n {
-            // The batch overshot: step one at a time from the last saved point.
+            // The batch overshot (or the product hit 0 mod n): step one at a time from
+            // the last saved point.
             loop {
                 ys = f(ys);
                 g = gcd(x.abs_diff(ys), n);
@@ -404,6 +538,7 @@ pub fn make_pq() -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_traits::Zero;
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -743,6 +878,277 @@ mod tests {
     #[should_panic(expected = "at most 2048 bits")]
     fn modpow_refuses_a_zero_modulus() {
         modpow_2048(&[2], &[3], &[]);
+    }
+
+    /// A deterministic stream of test numbers (xorshift64*), so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn bytes(&mut self, len: usize) -> Vec<u8> {
+            (0..len).map(|_| self.next() as u8).collect()
+        }
+
+        /// A random prime in `[lo, hi)`.
+        fn prime(&mut self, lo: u64, hi: u64) -> u64 {
+            loop {
+                let n = lo + self.next() % (hi - lo);
+                if is_prime_u64(n) {
+                    return n;
+                }
+            }
+        }
+    }
+
+    /// The previous implementation, kept as an independent reference: Miller-Rabin with
+    /// the first twelve primes as bases in plain u128 remainder arithmetic.
+    fn reference_is_prime(n: u64) -> bool {
+        let mul_mod = |a: u64, b: u64| ((a as u128 * b as u128) % n as u128) as u64;
+        let pow_mod = |mut base: u64, mut exp: u64| {
+            let mut result = 1 % n;
+            base %= n;
+            while exp > 0 {
+                if exp & 1 == 1 {
+                    result = mul_mod(result, base);
+                }
+                base = mul_mod(base, base);
+                exp >>= 1;
+            }
+            result
+        };
+        const BASES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+        if n < 2 {
+            return false;
+        }
+        if let Some(&b) = BASES.iter().find(|&&b| n % b == 0) {
+            return n == b;
+        }
+        let s = (n - 1).trailing_zeros();
+        let d = (n - 1) >> s;
+        'bases: for &a in &BASES {
+            let mut x = pow_mod(a, d);
+            if x == 1 || x == n - 1 {
+                continue;
+            }
+            for _ in 1..s {
+                x = mul_mod(x, x);
+                if x == n - 1 {
+                    continue 'bases;
+                }
+            }
+            return false;
+        }
+        true
+    }
+
+    #[test]
+    fn modpow_matches_num_bigint_on_random_inputs() {
+        let mut rng = Rng(0x5eed);
+        let odd = |mut m: Vec<u8>| {
+            *m.last_mut().unwrap() |= 1;
+            m
+        };
+        let moduli: Vec<Vec<u8>> = vec![
+            TELEGRAM_DH_PRIME.to_vec(),
+            [&[0u8, 0][..], &TELEGRAM_DH_PRIME[..]].concat(), // leading zeros
+            hex(NOT_SAFE_PRIME),
+            vec![0xff; 256],
+            odd(rng.bytes(256)),
+            odd(rng.bytes(255)),
+            odd(rng.bytes(100)),
+            odd(rng.bytes(9)),
+            vec![1],
+            vec![3],
+            vec![0x80, 0, 0, 0, 0, 0, 0, 0, 1],
+            // Even moduli take the num-bigint fallback and must agree all the same.
+            vec![2],
+            vec![0x10, 0],
+            rng.bytes(256).iter().map(|b| b & 0xfe).collect(),
+        ];
+        for p in &moduli {
+            let big_p = BigUint::from_bytes_be(p);
+            let p_minus_1 = (&big_p - 1u8).to_bytes_be();
+            let mut cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+                (vec![], vec![]),
+                (vec![0], vec![0]),
+                (vec![0], vec![5]),
+                (vec![1], p_minus_1.clone()),
+                (p_minus_1.clone(), vec![1]),
+                (p_minus_1.clone(), vec![2]),
+                (p.clone(), vec![3]),
+                (vec![0xff; 300], vec![0xff; 256]),
+                (vec![7], vec![0xff; 256]),
+                (vec![3], vec![0; 256]),
+                (vec![2], vec![0, 0, 0, 1]),
+            ];
+            for _ in 0..6 {
+                let base_len = (rng.next() % 300) as usize;
+                let exp_len = (rng.next() % 260) as usize;
+                cases.push((rng.bytes(base_len), rng.bytes(exp_len)));
+            }
+            for (base, exp) in &cases {
+                let expected =
+                    BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &big_p);
+                assert_eq!(
+                    BigUint::from_bytes_be(&modpow_2048(base, exp, p)),
+                    expected,
+                    "p = {big_p:x}, base = {base:02x?}, exp = {exp:02x?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "at most 2048 bits")]
+    fn modpow_refuses_a_modulus_over_2048_bits() {
+        modpow_2048(&[2], &[3], &[1; 257]);
+    }
+
+    #[test]
+    fn monty64_agrees_with_u128_remainders() {
+        let mut rng = Rng(64);
+        let mut moduli = vec![
+            1,
+            3,
+            5,
+            0x494C553B,
+            (1 << 62) - 57,
+            (1 << 62) + 1,
+            1 << 63 | 1,
+        ];
+        moduli.extend([u64::MAX, u64::MAX - 2, 0x17ED48941A08F981]);
+        for _ in 0..20 {
+            moduli.push(rng.next() | 1);
+            moduli.push((rng.next() >> 2) | 1);
+            moduli.push((rng.next() >> 33) | 1);
+        }
+        for &n in &moduli {
+            let mont = Monty64::new(n);
+            assert_eq!(n.wrapping_mul(mont.n_inv), 1);
+            let r_mod_n = ((1u128 << 64) % n as u128) as u64;
+            assert_eq!(mont.one(), r_mod_n);
+            let mut values = vec![0, 1 % n, n - 1, n / 2];
+            values.extend((0..20).map(|_| rng.next() % n));
+            for (i, &a) in values.iter().enumerate() {
+                let b = values[(i * 7 + 3) % values.len()];
+                let product = (a as u128 * b as u128) % n as u128;
+                // r = a b / R mod n  <=>  r R = a b mod n.
+                let r = mont.mul(a, b);
+                assert!(r < n || n == 1);
+                assert_eq!(
+                    ((r as u128) << 64) % n as u128,
+                    product,
+                    "{a} * {b} mod {n}"
+                );
+                assert_eq!(mont.to_mont(a) as u128, ((a as u128) << 64) % n as u128);
+                if n < 1 << 62 {
+                    // Unreduced operands below 2n, plus the walk's constant.
+                    let (a2, b2) = (a + n * (i as u64 % 2), b + n * (i as u64 / 2 % 2));
+                    let t = a2 as u128 * b2 as u128 + 16;
+                    let lazy = mont.redc_lazy(t);
+                    assert!(lazy > 0 && lazy < 2 * n, "{lazy} not in (0, 2 * {n})");
+                    assert_eq!(lazy % n, mont.redc(t));
+                    assert_eq!(((lazy as u128) << 64) % n as u128, t % n as u128);
+                }
+            }
+            let exp = rng.next();
+            let mut expected = 1 % n as u128;
+            for bit in (0..64).rev() {
+                expected = expected * expected % n as u128;
+                if exp >> bit & 1 == 1 {
+                    expected = expected * 3 % n as u128;
+                }
+            }
+            let got = mont.mul(mont.pow(mont.to_mont(3), exp), 1);
+            assert_eq!(got as u128, expected, "3^{exp} mod {n}");
+        }
+    }
+
+    #[test]
+    fn is_prime_u64_matches_the_reference() {
+        let mut rng = Rng(0x9e37);
+        let mut candidates: Vec<u64> = (0..2000).map(|_| rng.next()).collect();
+        candidates.extend((0..2000).map(|_| rng.next() >> 31 | 1));
+        candidates.extend((0..1000).map(|_| 4_759_123_141 - 1000 + rng.next() % 2000));
+        candidates.extend((0..1000).map(|_| rng.next() >> 40));
+        for _ in 0..300 {
+            let p = rng.prime(1 << 10, 1 << 32);
+            let q = rng.prime(1 << 10, 1 << 32);
+            candidates.push(p * q);
+            candidates.push(p);
+        }
+        // Strong pseudoprimes: to bases 2, 7 and 61 (the smallest, where the short base
+        // set stops being enough); to 2, 3, 5, 7 and 11; and Carmichael numbers.
+        candidates.extend([
+            4_759_123_141,
+            2_152_302_898_747,
+            561,
+            41041,
+            825265,
+            321197185,
+        ]);
+        for &n in &candidates {
+            assert_eq!(is_prime_u64(n), reference_is_prime(n), "{n}");
+        }
+        assert!(!is_prime_u64(4_759_123_141)); // 48781 * 97561
+                                               // And against trial division, on smaller numbers.
+        let slow = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+        for _ in 0..300 {
+            let n = rng.next() >> 30;
+            assert_eq!(is_prime_u64(n), slow(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn binary_gcd_matches_euclid() {
+        let euclid = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let mut rng = Rng(7);
+        let mut pairs = vec![(0, 0), (0, 5), (5, 0), (1, u64::MAX), (u64::MAX, u64::MAX)];
+        pairs.extend([
+            (1 << 63, 1 << 40),
+            (12, 18),
+            (0x494C553B * 6, 0x494C553B * 35),
+        ]);
+        for _ in 0..2000 {
+            let k = rng.next() >> (40 + rng.next() % 24);
+            pairs.push((
+                rng.next() >> (rng.next() % 60),
+                rng.next() >> (rng.next() % 60),
+            ));
+            pairs.push(((rng.next() >> 40) * k, (rng.next() >> 40) * k));
+        }
+        for &(a, b) in &pairs {
+            assert_eq!(gcd(a, b), euclid(a, b), "gcd({a}, {b})");
+        }
+    }
+
+    #[test]
+    fn factorizes_products_of_other_sizes() {
+        let mut rng = Rng(31);
+        // Above 2^62 the walk runs on fully reduced values.
+        let big = [4_294_967_291u64, 4_294_967_279];
+        assert_eq!(factorize_pq(big[0] * big[1]), Some((big[1], big[0])));
+        for (lo, hi) in [(1 << 31, 1 << 32), (1 << 20, 1 << 21), (1 << 12, 1 << 13)] {
+            for _ in 0..20 {
+                let p = rng.prime(lo, hi);
+                let q = rng.prime(1 << 31, 1 << 32);
+                if p == q {
+                    continue;
+                }
+                assert_eq!(factorize_pq(p * q), Some((p.min(q), p.max(q))), "{p} * {q}");
+            }
+        }
     }
 
     #[test]

@@ -12,9 +12,14 @@
 //! strict: definite minimal lengths, minimal non-negative INTEGERs, no trailing bytes, and
 //! every length is checked before use, so hostile input yields an [`RsaError`], never a panic.
 //!
-//! This is not a general-purpose or side-channel-hardened RSA: big-number arithmetic is
-//! `num-bigint`'s, which is not constant-time. That is acceptable for a local test DC and for
-//! the client's public-key operations.
+//! The exponentiations use our fixed-width Montgomery arithmetic ([`super::monty`]): the
+//! private operation is CRT over contexts for `p` and `q` built when the key is, with a
+//! constant-time fixed-window exponentiation over the full width of `dp` and `dq`, and a
+//! constant-time recombination; the public operation (`e` is public) uses plain
+//! square-and-multiply. Parsing, key generation and the consistency checks still use
+//! `num-bigint`, which is not constant-time. This is not a general-purpose RSA (no blinding,
+//! no padding of its own, secrets are not wiped from memory); it is what a local test DC and
+//! the client's public-key operation need.
 
 use std::fmt;
 
@@ -24,6 +29,8 @@ use num_bigint::BigUint;
 use num_traits::{One, Zero};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+
+use super::monty::{self, MontyCtx};
 
 /// Telegram's production server key (fingerprint `0xd09d1d85de64fd85`, i.e.
 /// -3414540481677951611), as Telegram's own clients (TDLib, Telegram Desktop) embed it.
@@ -292,7 +299,15 @@ impl RsaPublicKey {
         if m >= self.n {
             return Err(RsaError::BlockOutOfRange);
         }
-        Ok(to_block(&m.modpow(&self.e, &self.n)))
+        // n is odd and 2048 bits (checked by `new` and above); the context costs about as
+        // much as a dozen products, less than caching it in every key clone would.
+        let ctx = MontyCtx::<32>::from_be_bytes(&self.n.to_bytes_be())
+            .ok_or(RsaError::InvalidKey("modulus must be odd"))?;
+        let x = ctx.to_mont_be_bytes(block);
+        let y = ctx.from_mont(&ctx.pow_vartime(&x, &self.e.to_bytes_be()));
+        let mut out = [0u8; BLOCK_LEN];
+        monty::limbs_to_be_bytes(&y, &mut out);
+        Ok(out)
     }
 
     /// RSA_PAD (auth_key page §4.1) with randomness from the OS CSPRNG. `data` is at most
@@ -439,6 +454,97 @@ pub struct RsaPrivateKey {
     dp: BigUint,
     dq: BigUint,
     qinv: BigUint,
+    /// The same CRT parameters prepared for Montgomery arithmetic; `None` only for keys
+    /// with primes over 2048 bits, which [`RsaPrivateKey::decrypt_raw`] refuses anyway.
+    crt: Option<Crt>,
+}
+
+/// The CRT decryption's fixed-width form: 1024-bit halves when both primes fit (every
+/// 2048-bit key with balanced primes, as generated or made by OpenSSL), else 2048-bit ones
+/// (unbalanced primes).
+#[derive(Clone)]
+enum Crt {
+    Half(Box<CrtParams<16>>),
+    Full(Box<CrtParams<32>>),
+}
+
+impl Crt {
+    /// Prepares the parts of a key already checked by [`validate_parts`] (so `p` and `q`
+    /// are odd and below `n`, and `dp`, `dq` are reduced; `qinv` is reduced here). `None`
+    /// if a prime has more than 2048 bits.
+    fn new(p: &BigUint, q: &BigUint, dp: &BigUint, dq: &BigUint, qinv: &BigUint) -> Option<Self> {
+        if p.bits().max(q.bits()) <= 1024 {
+            CrtParams::new(p, q, dp, dq, qinv).map(|c| Crt::Half(Box::new(c)))
+        } else {
+            CrtParams::new(p, q, dp, dq, qinv).map(|c| Crt::Full(Box::new(c)))
+        }
+    }
+
+    /// `c^d mod n` for `c < n`, as 256 big-endian bytes.
+    fn decrypt(&self, c: &[u8; BLOCK_LEN]) -> [u8; BLOCK_LEN] {
+        match self {
+            Crt::Half(params) => params.decrypt(c),
+            Crt::Full(params) => params.decrypt(c),
+        }
+    }
+}
+
+/// Contexts for `p` and `q`, the CRT exponents as fixed-width big-endian bytes (so the
+/// exponentiation's work does not depend on their values), and `qinv`, `q` as limbs.
+#[derive(Clone)]
+struct CrtParams<const N: usize> {
+    p: MontyCtx<N>,
+    q: MontyCtx<N>,
+    dp: Box<[u8]>,
+    dq: Box<[u8]>,
+    qinv: [u64; N],
+    q_limbs: [u64; N],
+}
+
+impl<const N: usize> CrtParams<N> {
+    fn new(p: &BigUint, q: &BigUint, dp: &BigUint, dq: &BigUint, qinv: &BigUint) -> Option<Self> {
+        let fixed = |x: &BigUint| -> Option<Box<[u8]>> {
+            let limbs = monty::limbs_from_be_bytes::<N>(&x.to_bytes_be())?;
+            let mut out = vec![0u8; 8 * N];
+            monty::limbs_to_be_bytes(&limbs, &mut out);
+            Some(out.into_boxed_slice())
+        };
+        Some(Self {
+            p: MontyCtx::from_be_bytes(&p.to_bytes_be())?,
+            q: MontyCtx::from_be_bytes(&q.to_bytes_be())?,
+            dp: fixed(dp)?,
+            dq: fixed(dq)?,
+            qinv: monty::limbs_from_be_bytes(&(qinv % p).to_bytes_be())?,
+            q_limbs: monty::limbs_from_be_bytes(&q.to_bytes_be())?,
+        })
+    }
+
+    /// Garner's recombination: `m1 = c^dp mod p`, `m2 = c^dq mod q`,
+    /// `h = qinv (m1 - m2) mod p`, `m = m2 + h q`. Constant-time in `c` and the key.
+    fn decrypt(&self, c: &[u8; BLOCK_LEN]) -> [u8; BLOCK_LEN] {
+        let (p, q) = (&self.p, &self.q);
+        let m1 = p.pow(&p.to_mont_be_bytes(c), &self.dp);
+        let m2 = q.from_mont(&q.pow(&q.to_mont_be_bytes(c), &self.dq));
+        // In Montgomery form for p, so the product with plain qinv comes out plain.
+        let diff = p.sub(&m1, &p.to_mont(&m2));
+        let h = p.mul(&diff, &self.qinv);
+        let (lo, hi) = monty::mul_wide(&h, &self.q_limbs);
+        // m = m2 + h q < p q = n: add m2 into the low half, the carry into the high half.
+        let mut m = [lo, hi];
+        let mut carry = 0u64;
+        for (limb, add) in m
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(m2.iter().chain([0u64; N].iter()))
+        {
+            let t = *limb as u128 + *add as u128 + carry as u128;
+            *limb = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        let mut out = [0u8; BLOCK_LEN];
+        monty::limbs_to_be_bytes(m.as_flattened(), &mut out);
+        out
+    }
 }
 
 impl fmt::Debug for RsaPrivateKey {
@@ -505,7 +611,15 @@ impl RsaPrivateKey {
         let qinv = q
             .modinv(&p)
             .ok_or(RsaError::InvalidKey("q is not invertible mod p"))?;
-        let key = Self {
+        Self::from_checked_parts([n, e, d, p, q, dp, dq, qinv])
+    }
+
+    /// Checks all parts ([`validate_parts`]) and prepares the CRT contexts.
+    fn from_checked_parts(parts: [BigUint; 8]) -> Result<Self, RsaError> {
+        validate_parts(&parts)?;
+        let [n, e, d, p, q, dp, dq, qinv] = parts;
+        let crt = Crt::new(&p, &q, &dp, &dq, &qinv);
+        Ok(Self {
             n,
             e,
             d,
@@ -514,33 +628,8 @@ impl RsaPrivateKey {
             dp,
             dq,
             qinv,
-        };
-        key.validate()?;
-        Ok(key)
-    }
-
-    /// Consistency checks on all parts; every modulus is checked non-zero before use.
-    fn validate(&self) -> Result<(), RsaError> {
-        RsaPublicKey::new(self.n.clone(), self.e.clone())?;
-        let one = BigUint::one();
-        if self.p <= one || self.q <= one {
-            return Err(RsaError::InvalidKey("prime factor is 0 or 1"));
-        }
-        if &self.p * &self.q != self.n {
-            return Err(RsaError::InvalidKey("n is not p * q"));
-        }
-        let p1 = &self.p - &one;
-        let q1 = &self.q - &one;
-        if self.dp != &self.d % &p1 || self.dq != &self.d % &q1 {
-            return Err(RsaError::InvalidKey("CRT exponents do not match d"));
-        }
-        if (&self.e * &self.dp) % &p1 != one || (&self.e * &self.dq) % &q1 != one {
-            return Err(RsaError::InvalidKey("d is not the inverse of e"));
-        }
-        if (&self.qinv * &self.q) % &self.p != one {
-            return Err(RsaError::InvalidKey("CRT coefficient is not q^-1 mod p"));
-        }
-        Ok(())
+            crt,
+        })
     }
 
     /// Reads a PEM private key: PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`) or unencrypted
@@ -570,19 +659,7 @@ impl RsaPrivateKey {
             *part = seq.read_uint()?;
         }
         seq.finish()?;
-        let [n, e, d, p, q, dp, dq, qinv] = parts;
-        let key = Self {
-            n,
-            e,
-            d,
-            p,
-            q,
-            dp,
-            dq,
-            qinv,
-        };
-        key.validate()?;
-        Ok(key)
+        Self::from_checked_parts(parts)
     }
 
     /// Reads a DER PKCS#8 `PrivateKeyInfo` holding an rsaEncryption key.
@@ -639,13 +716,12 @@ impl RsaPrivateKey {
         if c >= self.n {
             return Err(RsaError::BlockOutOfRange);
         }
-        let m1 = c.modpow(&self.dp, &self.p);
-        let m2 = c.modpow(&self.dq, &self.q);
-        // h = qinv * (m1 - m2) mod p, kept non-negative.
-        let diff = (&m1 + &self.p - (&m2 % &self.p)) % &self.p;
-        let h = (&self.qinv * diff) % &self.p;
-        let m = m2 + h * &self.q;
-        Ok(to_block(&m))
+        // The primes of a 2048-bit n are below 2^2048 and odd, so the contexts exist.
+        let crt = self
+            .crt
+            .as_ref()
+            .ok_or(RsaError::InvalidKey("prime factor too large"))?;
+        Ok(crt.decrypt(block))
     }
 
     /// Undoes RSA_PAD, returning the 192-byte `data_with_padding` (the TL object followed
@@ -689,6 +765,33 @@ impl RsaPrivateKey {
     }
 }
 
+/// Consistency checks on all parts of a private key (`n, e, d, p, q, dp, dq, qinv`); every
+/// modulus is checked non-zero before use. Passing keys have odd `p`, `q` below `n`,
+/// `dp < p - 1` and `dq < q - 1`.
+fn validate_parts(parts: &[BigUint; 8]) -> Result<(), RsaError> {
+    let [n, e, d, p, q, dp, dq, qinv] = parts;
+    RsaPublicKey::new(n.clone(), e.clone())?;
+    let one = BigUint::one();
+    if *p <= one || *q <= one {
+        return Err(RsaError::InvalidKey("prime factor is 0 or 1"));
+    }
+    if p * q != *n {
+        return Err(RsaError::InvalidKey("n is not p * q"));
+    }
+    let p1 = p - &one;
+    let q1 = q - &one;
+    if *dp != d % &p1 || *dq != d % &q1 {
+        return Err(RsaError::InvalidKey("CRT exponents do not match d"));
+    }
+    if (e * dp) % &p1 != one || (e * dq) % &q1 != one {
+        return Err(RsaError::InvalidKey("d is not the inverse of e"));
+    }
+    if (qinv * q) % p != one {
+        return Err(RsaError::InvalidKey("CRT coefficient is not q^-1 mod p"));
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
@@ -699,14 +802,6 @@ fn require_2048(n: &BigUint) -> Result<(), RsaError> {
         2048 => Ok(()),
         bits => Err(RsaError::UnsupportedKeySize { bits }),
     }
-}
-
-/// `x` (< 2^2048) as 256 big-endian bytes, left-padded with zeros.
-fn to_block(x: &BigUint) -> [u8; BLOCK_LEN] {
-    let bytes = x.to_bytes_be();
-    let mut out = [0u8; BLOCK_LEN];
-    out[BLOCK_LEN - bytes.len()..].copy_from_slice(&bytes);
-    out
 }
 
 /// Comparison whose time does not depend on where the inputs differ.
@@ -1173,6 +1268,80 @@ FQIDAQAB
         assert_eq!(
             key.public_key().encrypt_raw(&[0xff; 256]),
             Err(RsaError::BlockOutOfRange)
+        );
+    }
+
+    #[test]
+    fn raw_rsa_matches_num_bigint() {
+        // Independent of the CRT: the plain d, in num-bigint.
+        for key in [&*OPENSSL_KEY, &*GENERATED_KEY] {
+            let n = &key.n;
+            let mut blocks: Vec<BigUint> = vec![BigUint::zero(), BigUint::one(), n - 1u8, n - 2u8];
+            blocks.push(&key.p + 0u8);
+            blocks.push(&key.q * 2u8);
+            for seed in 0..6 {
+                let mut block = [0u8; BLOCK_LEN];
+                stream(100 + seed)(&mut block).unwrap();
+                blocks.push(BigUint::from_bytes_be(&block) % n);
+            }
+            for x in &blocks {
+                let mut block = [0u8; BLOCK_LEN];
+                let bytes = x.to_bytes_be();
+                block[BLOCK_LEN - bytes.len()..].copy_from_slice(&bytes);
+                let encrypted = key.public_key().encrypt_raw(&block).unwrap();
+                assert_eq!(BigUint::from_bytes_be(&encrypted), x.modpow(&key.e, n));
+                let decrypted = key.decrypt_raw(&block).unwrap();
+                assert_eq!(BigUint::from_bytes_be(&decrypted), x.modpow(&key.d, n));
+            }
+        }
+    }
+
+    #[test]
+    fn unbalanced_primes_take_the_full_width_crt() {
+        // A 2048-bit n from a 900-bit and a 1148-bit prime: q does not fit in 1024 bits.
+        let key = loop {
+            let p = glass_pumpkin::prime::new(900).unwrap();
+            let q = glass_pumpkin::prime::new(1148).unwrap();
+            let n = &p * &q;
+            let e = BigUint::from(65537u32);
+            let phi = (&p - 1u8) * (&q - 1u8);
+            let Some(d) = e.modinv(&phi) else { continue };
+            if n.bits() == 2048 {
+                break RsaPrivateKey::from_parts(n, e, d, p, q).unwrap();
+            }
+        };
+        assert!(matches!(key.crt, Some(Crt::Full(_))));
+        assert!(matches!(OPENSSL_KEY.crt, Some(Crt::Half(_))));
+        for seed in 0..4 {
+            let mut block = [0u8; BLOCK_LEN];
+            stream(200 + seed)(&mut block[1..]).unwrap();
+            let c = key.public_key().encrypt_raw(&block).unwrap();
+            assert_eq!(key.decrypt_raw(&c).unwrap(), block);
+            let expected = BigUint::from_bytes_be(&c).modpow(&key.d, &key.n);
+            assert_eq!(BigUint::from_bytes_be(&block), expected);
+        }
+        // The same key with p and q swapped (qinv recomputed) agrees.
+        let swapped = RsaPrivateKey::from_parts(
+            key.n.clone(),
+            key.e.clone(),
+            key.d.clone(),
+            key.q.clone(),
+            key.p.clone(),
+        )
+        .unwrap();
+        let mut block = [0u8; BLOCK_LEN];
+        stream(300)(&mut block[1..]).unwrap();
+        assert_eq!(swapped.decrypt_raw(&block), key.decrypt_raw(&block));
+    }
+
+    #[test]
+    fn keys_over_2048_bits_still_load() {
+        // Only 2048-bit keys decrypt, but larger ones parse and generate as before.
+        let key = RsaPrivateKey::generate(4096).unwrap();
+        assert!(matches!(key.crt, Some(Crt::Full(_))));
+        assert_eq!(
+            key.decrypt_raw(&[0; 256]),
+            Err(RsaError::UnsupportedKeySize { bits: 4096 })
         );
     }
 
