@@ -368,10 +368,10 @@ def main():
     )
     if floor is not None:
         md.append(
-            f"The floor for a cold call is the CPU of the auth-key exchange on both sides, which "
-            f"runs one step after the other (criterion `handshake/full_exchange/*`: "
+            f"The floor for a cold call is the CPU the auth-key exchange costs on both sides "
+            f"(criterion `handshake/full_exchange/*`, all threads: "
             f"{fmt(hs_client / 1e6)} ms in the client's state machine, {fmt(hs_server / 1e6)} ms in the "
-            f"server's), plus {COLD_ROUND_TRIPS} loopback round trips ({fmt(rt, 3)} ms each, median "
+            f"server's, `g_a` included), plus {COLD_ROUND_TRIPS} loopback round trips ({fmt(rt, 3)} ms each, median "
             f"4-byte TCP ping-pong; a TCP connect plus one round trip takes "
             f"{fmt(rtt['connect_plus_round_trip']['p50_ms'], 3)} ms): **{fmt(floor)} ms**. "
             f"The median cold call is {fmt(cold_p50)} ms, {fmt_ratio(ratio(cold_p50, floor))} the floor.\n"
