@@ -458,48 +458,68 @@ fn pollard_brent(n: u64) -> Option<u64> {
     }
 }
 
+/// How many walks [`brent`] runs side by side. One walk is a chain of dependent
+/// multiplications (latency-bound); two interleaved cost little more per step, and the
+/// first of two independent walks to meet a factor does so about 1/sqrt(2) as soon.
+const WALKS: usize = 2;
+
 /// Brent's loop over `redc`, a Montgomery reduction for `n` whose inputs may be products
-/// of its outputs plus 16.
+/// of its outputs plus 16, with [`WALKS`] walks (different constants) in lockstep.
 #[inline(always)]
 fn brent(n: u64, redc: impl Fn(u128) -> u64) -> Option<u64> {
+    const BATCH: u64 = 128;
+    let f = |x: u64, c: u64| redc(x as u128 * x as u128 + c as u128);
     let mul = |a: u64, b: u64| redc(a as u128 * b as u128);
-    // Deterministic constants: the same pq always takes the same path; a few constants
+    // Deterministic constants 1..=16: the same pq always takes the same path; a few
     // suffice for products of two 31-bit primes, the bound keeps hostile inputs cheap.
-    for c in 1..=16u64 {
-        let f = |x: u64| redc(x as u128 * x as u128 + c as u128);
-        let (mut y, mut r, mut q) = (2u64, 1u64, 1u64);
-        let (mut x, mut ys, mut g) = (0u64, 0u64, 1u64);
-        const BATCH: u64 = 128;
-        while g == 1 && r < 1 << 24 {
+    for round in 0..16 / WALKS as u64 {
+        let c: [u64; WALKS] = core::array::from_fn(|w| round * WALKS as u64 + w as u64 + 1);
+        let (mut y, mut q) = ([2u64; WALKS], [1u64; WALKS]);
+        let (mut x, mut ys, mut g) = ([0u64; WALKS], [0u64; WALKS], [1u64; WALKS]);
+        let mut r = 1u64;
+        'walk: while r < 1 << 24 {
             x = y;
             for _ in 0..r {
-                y = f(y);
+                for w in 0..WALKS {
+                    y[w] = f(y[w], c[w]);
+                }
             }
             let mut k = 0;
-            while k < r && g == 1 {
+            while k < r {
                 ys = y;
                 for _ in 0..BATCH.min(r - k) {
-                    y = f(y);
-                    q = mul(q, x.abs_diff(y));
+                    for w in 0..WALKS {
+                        y[w] = f(y[w], c[w]);
+                        q[w] = mul(q[w], x[w].abs_diff(y[w]));
+                    }
                 }
-                g = gcd(q, n);
+                for w in 0..WALKS {
+                    g[w] = gcd(q[w], n);
+                }
+                if g.iter().any(|&g| g > 1) {
+                    break 'walk;
+                }
                 k += BATCH;
             }
             r *= 2;
         }
-        if g == n {
-            // The batch overshot (or the product hit 0 mod n): step one at a time from
-            // the last saved point.
-            loop {
-                ys = f(ys);
-                g = gcd(x.abs_diff(ys), n);
-                if g > 1 {
-                    break;
+        for w in 0..WALKS {
+            let mut g = g[w];
+            if g == n {
+                // The batch overshot (or the product hit 0 mod n): step one at a time from
+                // the last saved point.
+                let mut ys = ys[w];
+                loop {
+                    ys = f(ys, c[w]);
+                    g = gcd(x[w].abs_diff(ys), n);
+                    if g > 1 {
+                        break;
+                    }
                 }
             }
-        }
-        if g > 1 && g < n {
-            return Some(g);
+            if g > 1 && g < n {
+                return Some(g);
+            }
         }
     }
     None

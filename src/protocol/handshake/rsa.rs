@@ -523,10 +523,11 @@ impl<const N: usize> CrtParams<N> {
     /// `h = qinv (m1 - m2) mod p`, `m = m2 + h q`. Constant-time in `c` and the key.
     fn decrypt(&self, c: &[u8; BLOCK_LEN]) -> [u8; BLOCK_LEN] {
         let (p, q) = (&self.p, &self.q);
-        let m1 = p.pow(&p.to_mont_be_bytes(c), &self.dp);
-        let m2 = q.from_mont(&q.pow(&q.to_mont_be_bytes(c), &self.dq));
-        // In Montgomery form for p, so the product with plain qinv comes out plain.
-        let diff = p.sub(&m1, &p.to_mont(&m2));
+        let m1 = p.pow_to_plain(&p.to_mont_be_bytes(c), &self.dp);
+        let m2 = q.pow_to_plain(&q.to_mont_be_bytes(c), &self.dq);
+        // In Montgomery form for p (m2 may exceed p; to_mont reduces it), so the product
+        // with plain qinv comes out plain.
+        let diff = p.sub(&p.to_mont(&m1), &p.to_mont(&m2));
         let h = p.mul(&diff, &self.qinv);
         let (lo, hi) = monty::mul_wide(&h, &self.q_limbs);
         // m = m2 + h q < p q = n: add m2 into the low half, the carry into the high half.
