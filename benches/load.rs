@@ -148,17 +148,7 @@ fn config(dc: &Dc, transport: TransportKind) -> ClientConfig {
 }
 
 fn settings() -> CodeSettings {
-    CodeSettings {
-        allow_flashcall: false,
-        current_number: false,
-        allow_app_hash: false,
-        allow_missed_call: false,
-        allow_firebase: false,
-        unknown_number: false,
-        logout_tokens: None,
-        token: None,
-        app_sandbox: None,
-    }
+    tgauth::client::default_code_settings()
 }
 
 static PHONE: AtomicU64 = AtomicU64::new(0);

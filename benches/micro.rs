@@ -108,17 +108,7 @@ fn send_code_query() -> functions::auth::SendCode {
         phone_number: "+9996621234".into(),
         api_id: 123_456,
         api_hash: "0123456789abcdef0123456789abcdef".into(),
-        settings: enums::CodeSettings::Settings(types::CodeSettings {
-            allow_flashcall: false,
-            current_number: false,
-            allow_app_hash: false,
-            allow_missed_call: false,
-            allow_firebase: false,
-            unknown_number: false,
-            logout_tokens: None,
-            token: None,
-            app_sandbox: None,
-        }),
+        settings: enums::CodeSettings::Settings(tgauth::client::default_code_settings()),
     }
 }
 
