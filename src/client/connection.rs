@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::error::{Error, ErrorKind};
 use crate::protocol::cipher::{self, AuthKey};
-use crate::protocol::handshake::client::{ClientHandshake, ClientStep};
+use crate::protocol::handshake::client::{ClientHandshake, ClientStep, DhGuess};
 use crate::protocol::handshake::rsa::RsaPublicKey;
 use crate::protocol::message::{
     self, constructor_of, read_container, read_envelope, read_gzip_packed, read_plain,
@@ -59,6 +59,30 @@ static CRYPTO_SLOTS: once_cell::sync::Lazy<tokio::sync::Semaphore> =
     once_cell::sync::Lazy::new(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     });
+
+/// Runs a handshake step on the blocking pool, holding one of the [`CRYPTO_SLOTS`].
+///
+/// Factorising pq, RSA and the DH exponentiations take milliseconds: they run there, not
+/// on the runtime's workers, which every client shares.
+async fn run_crypto<T: Send + 'static>(
+    mut hs: ClientHandshake,
+    work: impl FnOnce(&mut ClientHandshake) -> T + Send + 'static,
+) -> Result<(ClientHandshake, T), Broken> {
+    let permit = CRYPTO_SLOTS.acquire().await.expect("never closed");
+    let done = tokio::task::spawn_blocking(move || {
+        let out = work(&mut hs);
+        (hs, out)
+    })
+    .await
+    .map_err(|_| {
+        Broken::Handshake(Error::new(
+            ErrorKind::Internal,
+            "the auth key handshake failed unexpectedly",
+        ))
+    });
+    drop(permit);
+    done
+}
 
 /// initConnection's description of the app.
 #[derive(Clone, Debug)]
@@ -469,6 +493,17 @@ impl Actor {
         let s = &self.settings;
         let (mut hs, mut body) = ClientHandshake::start(s.trusted.as_ref().clone(), s.wire_dc_id);
         let deadline = tokio::time::Instant::now() + s.connect_timeout.max(Duration::from_secs(10));
+        // The client's g^b for the group the server is expected to name, made while the
+        // first two round trips and the server's RSA run, when a CPU slot is free now
+        // (under load it would only take a slot from another handshake's step).
+        let mut guess = CRYPTO_SLOTS.try_acquire().ok().map(|permit| {
+            tokio::task::spawn_blocking(move || {
+                let guess = DhGuess::make();
+                drop(permit);
+                guess
+            })
+        });
+        let mut answers = 0;
         loop {
             let mut out = Vec::with_capacity(body.len() + 20);
             write_plain(self.clock.next(MsgIdKind::Client), &body, &mut out);
@@ -476,6 +511,11 @@ impl Actor {
                 .send(&out)
                 .await
                 .map_err(|e| Broken::Network(e.to_string()))?;
+            if hs.key_pending() {
+                // set_client_DH_params is out: our g_a^b runs while the server computes
+                // its g_b^a, instead of before it.
+                hs = run_crypto(hs, |hs| hs.prepare_key()).await?.0;
+            }
             let frame = match tokio::time::timeout_at(deadline, reader.recv()).await {
                 Ok(Ok(frame)) => frame,
                 Ok(Err(crate::protocol::transport::TransportError::Closed)) => {
@@ -502,23 +542,17 @@ impl Actor {
             };
             let (_, answer) =
                 read_plain(&payload).map_err(|e| Broken::Security(format!("handshake: {e}")))?;
-            // Factorising pq, RSA, and the DH exponentiations take milliseconds: they run
-            // on the blocking pool, not on the runtime's workers, which every client
-            // shares. At most one step per CPU runs at once.
+            if answers > 0 {
+                // Past resPQ: the DH step is next, and the guess is due.
+                if let Some(made) = guess.take() {
+                    if let Ok(made) = made.await {
+                        hs.offer(made);
+                    }
+                }
+            }
+            answers += 1;
             let answer = answer.to_vec();
-            let permit = CRYPTO_SLOTS.acquire().await.expect("never closed");
-            let (back, step) = tokio::task::spawn_blocking(move || {
-                let step = hs.handle(&answer);
-                (hs, step)
-            })
-            .await
-            .map_err(|_| {
-                Broken::Handshake(Error::new(
-                    ErrorKind::Internal,
-                    "the auth key handshake failed unexpectedly",
-                ))
-            })?;
-            drop(permit);
+            let (back, step) = run_crypto(hs, move |hs| hs.handle(&answer)).await?;
             hs = back;
             match step {
                 Ok(ClientStep::Send(next)) => body = next,

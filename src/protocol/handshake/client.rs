@@ -27,7 +27,7 @@ enum State {
     AwaitDhGen {
         server_nonce: [u8; 16],
         new_nonce: [u8; 32],
-        auth_key: AuthKey,
+        auth_key: KeyState,
         time_offset: i64,
         // Kept so a dh_gen_retry can send a fresh g_b.
         g: u32,
@@ -36,6 +36,73 @@ enum State {
         retries: u32,
     },
     Done,
+}
+
+/// The auth key of the step in flight: `g_a^b` is computed after set_client_DH_params is
+/// sent (see [`ClientHandshake::prepare_key`]), so that it overlaps the server's own.
+enum KeyState {
+    Pending(Secret),
+    Ready(AuthKey),
+}
+
+impl KeyState {
+    fn into_key(self, g_a: &[u8], dh_prime: &[u8]) -> AuthKey {
+        match self {
+            KeyState::Ready(key) => key,
+            KeyState::Pending(b) => AuthKey::from_bytes(dh::modpow_2048(g_a, &b.0, dh_prime)),
+        }
+    }
+}
+
+/// A secret exponent, wiped when dropped.
+struct Secret([u8; 256]);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.fill(0);
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The DH group (`g`, `dh_prime`) the last server_DH_params of this process carried, already
+/// checked: the group the next [`DhGuess`] is made for. Telegram's DCs, and ours, send the
+/// same one every time.
+static LAST_GROUP: once_cell::sync::Lazy<parking_lot::Mutex<(u32, Vec<u8>)>> =
+    once_cell::sync::Lazy::new(|| parking_lot::Mutex::new((3, dh::TELEGRAM_DH_PRIME.to_vec())));
+
+/// A fresh secret `b` and `g^b mod dh_prime`, made before the server has named its group,
+/// for the group the server is expected to name.
+///
+/// The client's first exponentiation does not depend on anything the server sends but
+/// `g` and `dh_prime`, and those do not change from one handshake to the next. Made while
+/// the server decrypts req_DH_params, it takes that exponentiation off the handshake's
+/// critical path. The guess is used once, by one handshake; if the server names another
+/// group it is wiped and the step computes its own. Nothing on the wire changes.
+pub struct DhGuess {
+    g: u32,
+    dh_prime: Vec<u8>,
+    b: Secret,
+    g_b: [u8; 256],
+}
+
+impl DhGuess {
+    /// Makes a guess for the group of the last handshake (at first, `g = 3` and
+    /// Telegram's prime). Takes one 2048-bit exponentiation: run it off the async runtime.
+    pub fn make() -> Self {
+        let (g, dh_prime) = LAST_GROUP.lock().clone();
+        let b = Secret(dh::generate_exponent());
+        let g_b = dh::modpow_2048(&g.to_be_bytes(), &b.0, &dh_prime);
+        Self {
+            g,
+            dh_prime,
+            b,
+            g_b,
+        }
+    }
+
+    fn fits(&self, g: u32, dh_prime: &[u8]) -> bool {
+        self.g == g && self.dh_prime == dh_prime
+    }
 }
 
 /// What to do after feeding an answer to [`ClientHandshake::handle`].
@@ -54,6 +121,7 @@ pub struct ClientHandshake {
     dc_id: i32,
     nonce: [u8; 16],
     state: State,
+    guess: Option<DhGuess>,
 }
 
 impl ClientHandshake {
@@ -69,8 +137,56 @@ impl ClientHandshake {
                 dc_id,
                 nonce,
                 state: State::AwaitResPq,
+                guess: None,
             },
             body,
+        )
+    }
+
+    /// Hands over a [`DhGuess`] for the DH step. It is used if the server's group is the
+    /// guessed one and the step has not run yet; otherwise it is wiped.
+    pub fn offer(&mut self, guess: DhGuess) {
+        if matches!(self.state, State::AwaitResPq | State::AwaitDhParams { .. }) {
+            self.guess = Some(guess);
+        }
+    }
+
+    /// Whether the DH step is still ahead, so that a [`DhGuess`] could serve it.
+    pub fn wants_guess(&self) -> bool {
+        matches!(self.state, State::AwaitResPq | State::AwaitDhParams { .. })
+            && self.guess.is_none()
+    }
+
+    /// Computes the auth key of the set_client_DH_params just sent, if it is not yet.
+    ///
+    /// Call it after that message is on the wire and before reading the answer: the
+    /// client's `g_a^b` then runs while the server computes its `g_b^a`. [`handle`]
+    /// computes it itself when this was not called. Takes one 2048-bit exponentiation.
+    ///
+    /// [`handle`]: Self::handle
+    pub fn prepare_key(&mut self) {
+        if let State::AwaitDhGen {
+            auth_key,
+            g_a,
+            dh_prime,
+            ..
+        } = &mut self.state
+        {
+            if let KeyState::Pending(b) = auth_key {
+                let key = dh::modpow_2048(g_a, &b.0, dh_prime);
+                *auth_key = KeyState::Ready(AuthKey::from_bytes(key));
+            }
+        }
+    }
+
+    /// Whether [`prepare_key`](Self::prepare_key) has work to do.
+    pub fn key_pending(&self) -> bool {
+        matches!(
+            self.state,
+            State::AwaitDhGen {
+                auth_key: KeyState::Pending(_),
+                ..
+            }
         )
     }
 
@@ -195,6 +311,7 @@ impl ClientHandshake {
         // 6-8. dh_prime, g and g_a.
         dh::check_server_dh_params(inner.g, &inner.dh_prime, &inner.g_a)
             .map_err(|e| security(e.to_string()))?;
+        *LAST_GROUP.lock() = (inner.g as u32, inner.dh_prime.clone());
         // 10. the time offset.
         let time_offset = inner.server_time as i64 - unix_now() as i64;
         self.send_client_dh(
@@ -217,13 +334,19 @@ impl ClientHandshake {
         retries: u32,
     ) -> Result<ClientStep, HandshakeError> {
         let p = BigUint::from_bytes_be(&dh_prime);
-        // 9. b from a CSPRNG; 8. g_b in range (regenerate in the astronomically rare case).
-        let (g_b, auth_key) = loop {
-            let mut b = dh::generate_exponent();
-            let (g_b, key) = exponentiate_both(g, &g_a, &b, &dh_prime);
-            b.fill(0);
+        // 9. b from a CSPRNG (a guess made for this group, if there is one); 8. g_b in
+        // range (regenerate in the astronomically rare case).
+        let mut guess = self.guess.take().filter(|guess| guess.fits(g, &dh_prime));
+        let (g_b, b) = loop {
+            let (g_b, b) = match guess.take() {
+                Some(DhGuess { b, g_b, .. }) => (g_b, b),
+                None => {
+                    let b = Secret(dh::generate_exponent());
+                    (dh::modpow_2048(&g.to_be_bytes(), &b.0, &dh_prime), b)
+                }
+            };
             if dh::check_public_value(&BigUint::from_bytes_be(&g_b), &p).is_ok() {
-                break (g_b, AuthKey::from_bytes(key));
+                break (g_b, b);
             }
         };
         let inner = enums::ClientDhInnerData::Data(types::ClientDhInnerData {
@@ -243,7 +366,7 @@ impl ClientHandshake {
         self.state = State::AwaitDhGen {
             server_nonce,
             new_nonce,
-            auth_key,
+            auth_key: KeyState::Pending(b),
             time_offset,
             g,
             dh_prime,
@@ -259,12 +382,13 @@ impl ClientHandshake {
         answer: &[u8],
         server_nonce: [u8; 16],
         new_nonce: [u8; 32],
-        auth_key: AuthKey,
+        auth_key: KeyState,
         time_offset: i64,
         dh_params: (u32, Vec<u8>, Vec<u8>),
         retries: u32,
     ) -> Result<ClientStep, HandshakeError> {
         let (answer, _) = parse_prefix::<enums::SetClientDhParamsAnswer>(answer)?;
+        let auth_key = auth_key.into_key(&dh_params.2, &dh_params.1);
         // 11. each answer's new_nonce_hashN checked.
         match answer {
             enums::SetClientDhParamsAnswer::DhGenOk(ok) => {
@@ -322,24 +446,87 @@ impl ClientHandshake {
     }
 }
 
-/// `(g^b, g_a^b) mod dh_prime`: the two exponentiations of the client's DH step.
-///
-/// They are independent, so they run at once on two threads: the step then takes one
-/// exponentiation's time instead of two (on a machine with a second core free). If no
-/// thread can be started, they run one after the other.
-fn exponentiate_both(g: u32, g_a: &[u8], b: &[u8; 256], dh_prime: &[u8]) -> ([u8; 256], [u8; 256]) {
-    let g = g.to_be_bytes();
-    std::thread::scope(|scope| {
-        let g_b = std::thread::Builder::new()
-            .name("tgauth-dh".into())
-            .spawn_scoped(scope, || dh::modpow_2048(&g, b, dh_prime));
-        let key = dh::modpow_2048(g_a, b, dh_prime);
-        let g_b = match g_b {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => dh::modpow_2048(&g, b, dh_prime),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::handshake::rsa::RsaPrivateKey;
+    use crate::protocol::handshake::server::{ServerHandshake, ServerStep};
+    use std::sync::Arc;
+
+    /// Runs a whole handshake against our server, offering `guess` before the DH step.
+    /// Returns the client's auth key, the server's, and the `b` the client's step used.
+    fn run(guess: Option<DhGuess>, prepare: bool) -> (AuthKey, AuthKey, [u8; 256]) {
+        let key = Arc::new(RsaPrivateKey::generate(2048).expect("RSA key"));
+        let (mut client, mut body) = ClientHandshake::start(vec![key.public_key()], 2);
+        let mut server = ServerHandshake::new(key);
+        if let Some(guess) = guess {
+            assert!(client.wants_guess());
+            client.offer(guess);
+            assert!(!client.wants_guess(), "one guess per handshake");
+        }
+        let mut used_b = None;
+        loop {
+            let (answer, server_key) = match server.handle(&body, |_| true).expect("server step") {
+                ServerStep::Reply(a) => (a, None),
+                ServerStep::Done(a, agreed) => (a, Some(agreed)),
+            };
+            match client.handle(&answer).expect("client step") {
+                ClientStep::Send(next) => body = next,
+                ClientStep::Done(outcome) => {
+                    let server_key = server_key
+                        .expect("the server agreed a key")
+                        .outcome
+                        .auth_key;
+                    return (outcome.auth_key, server_key, used_b.expect("a DH step ran"));
+                }
+            }
+            if let State::AwaitDhGen {
+                auth_key: KeyState::Pending(b),
+                ..
+            } = &client.state
+            {
+                used_b = Some(b.0);
+                assert!(client.key_pending());
+                if prepare {
+                    client.prepare_key();
+                    assert!(!client.key_pending(), "prepare_key computed the key");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_guess_for_the_servers_group_serves_the_dh_step() {
+        let guess = DhGuess::make();
+        assert_eq!(
+            (guess.g, &guess.dh_prime[..]),
+            (3, &dh::TELEGRAM_DH_PRIME[..])
+        );
+        let b = guess.b.0;
+        let (client_key, server_key, used_b) = run(Some(guess), true);
+        assert_eq!(used_b, b, "the step used the guessed b");
+        assert_eq!(client_key.bytes(), server_key.bytes());
+    }
+
+    #[test]
+    fn a_guess_for_another_group_is_not_used() {
+        let b = Secret(dh::generate_exponent());
+        let g_b = dh::modpow_2048(&[2], &b.0, &dh::TELEGRAM_DH_PRIME);
+        let b_copy = b.0;
+        let guess = DhGuess {
+            g: 2,
+            dh_prime: dh::TELEGRAM_DH_PRIME.to_vec(),
+            b,
+            g_b,
         };
-        (g_b, key)
-    })
+        let (client_key, server_key, used_b) = run(Some(guess), false);
+        assert_ne!(used_b, b_copy, "a fresh b, not the guess for g = 2");
+        assert_eq!(client_key.bytes(), server_key.bytes());
+    }
+
+    #[test]
+    fn without_a_guess_or_prepare_key_the_step_computes_everything() {
+        let (client_key, server_key, _) = run(None, false);
+        assert_eq!(client_key.bytes(), server_key.bytes());
+    }
 }

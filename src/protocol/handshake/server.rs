@@ -257,11 +257,19 @@ impl PoolInner {
 
 #[cfg(target_os = "linux")]
 fn lower_this_threads_priority() {
-    // On Linux, nice values are per thread: this thread's id as the "process".
-    // SAFETY: plain system calls without pointers.
+    // SCHED_IDLE: the thread runs only on CPU time no other thread wants, and a waking
+    // thread of any normal policy preempts it at once. A nice value is not enough: the
+    // kernel still gives a nice-10 thread that has slept its share at once, which on
+    // 2 cores meant the filler took a core from the client's exponentiation it was
+    // racing. If the policy cannot be set, fall back to the lowest nice value.
+    // SAFETY: plain system calls; `param` outlives the call that reads it.
     unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            // On Linux, nice values are per thread: this thread's id as the "process".
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+        }
     }
 }
 
