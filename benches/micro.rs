@@ -292,6 +292,11 @@ fn bench_handshake(c: &mut C) {
     g.bench_function("modpow_2048/g_small_base", |b| {
         b.iter(|| black_box(dh::modpow_2048(&[3], black_box(&exp), &TELEGRAM_DH_PRIME)))
     });
+    // The fixed-base comb for g = 3 (built once, before the measurement).
+    dh::generator_pow(3, &exp, &TELEGRAM_DH_PRIME);
+    g.bench_function("generator_pow_2048/g_3_comb", |b| {
+        b.iter(|| black_box(dh::generator_pow(3, black_box(&exp), &TELEGRAM_DH_PRIME)))
+    });
     let g_a = dh::modpow_2048(&[3], &dh::generate_exponent(), &TELEGRAM_DH_PRIME);
     g.bench_function("modpow_2048/g_a_full_base", |b| {
         b.iter(|| black_box(dh::modpow_2048(&g_a, black_box(&exp), &TELEGRAM_DH_PRIME)))

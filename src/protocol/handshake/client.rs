@@ -91,7 +91,7 @@ impl DhGuess {
     pub fn make() -> Self {
         let (g, dh_prime) = LAST_GROUP.lock().clone();
         let b = Secret(dh::generate_exponent());
-        let g_b = dh::modpow_2048(&g.to_be_bytes(), &b.0, &dh_prime);
+        let g_b = dh::generator_pow(g, &b.0, &dh_prime);
         Self {
             g,
             dh_prime,
@@ -342,7 +342,7 @@ impl ClientHandshake {
                 Some(DhGuess { b, g_b, .. }) => (g_b, b),
                 None => {
                     let b = Secret(dh::generate_exponent());
-                    (dh::modpow_2048(&g.to_be_bytes(), &b.0, &dh_prime), b)
+                    (dh::generator_pow(g, &b.0, &dh_prime), b)
                 }
             };
             if dh::check_public_value(&BigUint::from_bytes_be(&g_b), &p).is_ok() {

@@ -26,7 +26,7 @@ use num_traits::{One, ToPrimitive};
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 
-use super::monty::{limbs_to_be_bytes, MontyCtx};
+use super::monty::{limbs_to_be_bytes, FixedBase, MontyCtx};
 
 /// The 2048-bit safe prime Telegram serves as `dh_prime`, big-endian. It appears on
 /// <https://core.telegram.org/mtproto/samples-auth_key> (server_DH_inner_data) and on
@@ -237,6 +237,29 @@ pub fn generate_exponent() -> [u8; 256] {
     let mut exp = [0u8; 256];
     getrandom::fill(&mut exp).expect("the OS random source failed");
     exp
+}
+
+/// For `g` in 2..=7, `g` prepared as a fixed base modulo [`TELEGRAM_DH_PRIME`], built on
+/// first use.
+static GENERATOR_COMBS: [once_cell::sync::OnceCell<FixedBase<32>>; 6] =
+    [const { once_cell::sync::OnceCell::new() }; 6];
+
+/// `g^exp mod p` for a DH generator `g`: `g_a` on the server, `g_b` on the client. The same
+/// result as [`modpow_2048`]`(g, exp, p)`, and constant-time as it is; for Telegram's
+/// prime and `g` in 2..=7, through a fixed-base comb kept for the process
+/// ([`MontyCtx::fixed_base`]), about 4x faster per call once built (the first call pays
+/// about one exponentiation to build it).
+pub fn generator_pow(g: u32, exp: &[u8], p: &[u8]) -> [u8; 256] {
+    let trimmed = &p[p.iter().position(|&b| b != 0).unwrap_or(p.len())..];
+    if trimmed != TELEGRAM_DH_PRIME || !(2..=7).contains(&g) {
+        return modpow_2048(&g.to_be_bytes(), exp, p);
+    }
+    let ctx = &*SERVER_DH_PRIME_CTX;
+    let fixed = GENERATOR_COMBS[g as usize - 2]
+        .get_or_init(|| ctx.fixed_base(&ctx.to_mont_be_bytes(&g.to_be_bytes()), 8 * 256));
+    let mut out = [0u8; 256];
+    limbs_to_be_bytes(&ctx.pow_fixed_to_plain(fixed, exp), &mut out);
+    out
 }
 
 /// `base^exp mod p`, all big-endian, the result left-padded to 256 bytes: the DH core of
@@ -891,6 +914,41 @@ mod tests {
         assert_eq!(
             modpow_2048(&g_b, &a, &TELEGRAM_DH_PRIME),
             modpow_2048(&g_a, &b, &TELEGRAM_DH_PRIME)
+        );
+    }
+
+    #[test]
+    fn generator_pow_is_modpow() {
+        let other = {
+            // Telegram's prime with its top bit cleared: odd, another modulus.
+            let mut p = TELEGRAM_DH_PRIME;
+            p[0] &= 0x7f;
+            p
+        };
+        for g in 1..=9u32 {
+            for exp in [
+                generate_exponent().to_vec(),
+                vec![],
+                vec![0; 256],
+                vec![0xff; 300],
+            ] {
+                for p in [&TELEGRAM_DH_PRIME[..], &other[..]] {
+                    assert_eq!(
+                        generator_pow(g, &exp, p),
+                        modpow_2048(&g.to_be_bytes(), &exp, p),
+                        "g = {g}, exp of {} bytes",
+                        exp.len()
+                    );
+                }
+            }
+        }
+        // A prime with a leading zero byte is the same prime.
+        let mut padded = vec![0u8];
+        padded.extend_from_slice(&TELEGRAM_DH_PRIME);
+        let b = generate_exponent();
+        assert_eq!(
+            generator_pow(3, &b, &padded),
+            modpow_2048(&[3], &b, &TELEGRAM_DH_PRIME)
         );
     }
 

@@ -292,6 +292,112 @@ fn fixed_window_pow<const K: usize, A: Arith<K>>(
     acc
 }
 
+/// Blocks per comb row of the fixed-base exponentiation (see [`Comb`]).
+const COMB_BLOCKS: usize = 2;
+
+/// Bit `bit` of the big-endian number `exp`, 0 past its end. Which byte is read depends
+/// only on `bit` and `exp.len()`.
+#[inline(always)]
+fn bit_at(exp: &[u8], bit: usize) -> usize {
+    if bit < 8 * exp.len() {
+        ((exp[exp.len() - 1 - bit / 8] >> (bit % 8)) & 1) as usize
+    } else {
+        0
+    }
+}
+
+/// A fixed base prepared for exponents of up to `bits` bits: the Lim-Lee comb
+/// (Lim and Lee, "More flexible exponentiation with precomputation", CRYPTO '94).
+///
+/// The exponent's bits are laid out as [`WINDOW`] rows (the comb's teeth) of `a` bits,
+/// each row cut into [`COMB_BLOCKS`] blocks of `b = a / COMB_BLOCKS` bits: bit
+/// `t = k a + j b + c` is row `k`, block `j`, column `c`. Table `j` holds, for each
+/// `i < 2^WINDOW`, the product of `base^(2^(k a + j b))` over the bits `k` set in `i`. The
+/// exponentiation then walks the `b` columns from the top: one squaring per column and
+/// one product per block, with the entry picked by the column's bits of every row. For
+/// 2048 bits that is 204 squarings and 410 products, against 2048 and 440 for the
+/// fixed window: about 4x fewer. Building the tables costs about one exponentiation
+/// (the squarings up to `2^2048`), so it pays from the second use.
+///
+/// Constant-time as [`fixed_window_pow`]: the work depends on `bits` and the exponent's
+/// length only, and entries are fetched with [`lookup`].
+#[derive(Clone)]
+struct Comb<const K: usize> {
+    /// The largest exponent, in bits, the tables cover.
+    bits: usize,
+    /// `b`: columns, the bits per block.
+    columns: usize,
+    tables: Box<[[[u64; K]; TABLE]; COMB_BLOCKS]>,
+}
+
+impl<const K: usize> Comb<K> {
+    /// The tables for `base` (in the arithmetic's own form) and exponents of up to `bits`
+    /// bits.
+    #[inline(always)]
+    fn build<A: Arith<K>>(arith: &A, base: &[u64; K], bits: usize) -> Self {
+        let columns = bits.div_ceil(WINDOW * COMB_BLOCKS).max(1);
+        // powers[k][j] = base^(2^(k row + j columns)), along one chain of squarings.
+        let mut powers = [[[0u64; K]; COMB_BLOCKS]; WINDOW];
+        let mut x = *base;
+        for (n, slot) in powers.as_flattened_mut().iter_mut().enumerate() {
+            if n > 0 {
+                for _ in 0..columns {
+                    x = arith.square(&x);
+                }
+            }
+            *slot = x;
+        }
+        let mut tables = Box::new([[[0u64; K]; TABLE]; COMB_BLOCKS]);
+        for (j, table) in tables.iter_mut().enumerate() {
+            table[0] = arith.unit();
+            for i in 1..TABLE {
+                // i without its top bit, times that row's power.
+                let top = usize::BITS as usize - 1 - i.leading_zeros() as usize;
+                let rest = i & !(1 << top);
+                table[i] = if rest == 0 {
+                    powers[top][j]
+                } else {
+                    arith.product(&table[rest], &powers[top][j])
+                };
+            }
+        }
+        Self {
+            bits,
+            columns,
+            tables,
+        }
+    }
+
+    /// Whether [`pow`](Self::pow) takes an exponent of `len` bytes.
+    fn covers(&self, len: usize) -> bool {
+        8 * len <= self.bits
+    }
+
+    /// `base^exp` for big-endian `exp` of at most `bits` bits (see [`covers`]); an empty
+    /// or zero `exp` gives 1.
+    ///
+    /// [`covers`]: Self::covers
+    #[inline(always)]
+    fn pow<A: Arith<K>>(&self, arith: &A, exp: &[u8]) -> [u64; K] {
+        debug_assert!(self.covers(exp.len()));
+        let row = self.columns * COMB_BLOCKS;
+        let mut acc = arith.unit();
+        for c in (0..self.columns).rev() {
+            if c + 1 != self.columns {
+                acc = arith.square(&acc);
+            }
+            for (j, table) in self.tables.iter().enumerate() {
+                let mut index = 0;
+                for k in 0..WINDOW {
+                    index |= bit_at(exp, k * row + j * self.columns + c) << k;
+                }
+                acc = arith.product(&acc, &lookup(table, index));
+            }
+        }
+        acc
+    }
+}
+
 /// A modulus prepared for Montgomery arithmetic with `R = 2^(64N)`.
 ///
 /// Values "in Montgomery form" are `x * R mod m`, fully reduced (below `m`). Methods
@@ -567,14 +673,7 @@ impl<const N: usize> MontyCtx<N> {
     /// [`from_mont`](Self::from_mont), or the same exponentiation on 28-bit digits with
     /// AVX2 when the CPU has it (see [`Digits`]). Constant-time either way.
     pub fn pow_to_plain(&self, base: &[u64; N], exp: &[u8]) -> [u64; N] {
-        let digits = self.digits.get_or_init(|| {
-            if simd_available() {
-                Digits::new(self)
-            } else {
-                None
-            }
-        });
-        match digits {
+        match self.digits() {
             Some(digits) => digits.pow_to_plain(self, base, exp),
             None => self.from_mont(&self.pow(base, exp)),
         }
@@ -605,6 +704,82 @@ impl<const N: usize> MontyCtx<N> {
     pub fn modpow_be(&self, base: &[u8], exp: &[u8]) -> [u64; N] {
         self.pow_to_plain(&self.to_mont_be_bytes(base), exp)
     }
+
+    /// The digit arithmetic, if it is the faster one on this CPU (built on first use).
+    fn digits(&self) -> Option<&Digits> {
+        self.digits
+            .get_or_init(|| {
+                if simd_available() {
+                    Digits::new(self)
+                } else {
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Prepares `base` (in Montgomery form, below `m`) for many exponentiations by
+    /// exponents of up to `bits` bits with [`pow_fixed_to_plain`]: a Lim-Lee comb, about
+    /// 4x faster per exponentiation than [`pow_to_plain`] at 2048 bits, for about the cost
+    /// of one exponentiation here and `2 * 2^WINDOW` numbers of memory (20 or 40 KiB at
+    /// 2048 bits).
+    ///
+    /// [`pow_fixed_to_plain`]: Self::pow_fixed_to_plain
+    /// [`pow_to_plain`]: Self::pow_to_plain
+    pub fn fixed_base(&self, base: &[u64; N], bits: usize) -> FixedBase<N> {
+        let comb = match self.digits() {
+            Some(Digits::Lanes80(amm)) => FixedComb::Lanes80(amm.comb(base, bits)),
+            Some(Digits::Lanes44(amm)) => FixedComb::Lanes44(amm.comb(base, bits)),
+            None => FixedComb::Limbs(Comb::build(self, base, bits)),
+        };
+        FixedBase {
+            modulus: self.m,
+            base: *base,
+            comb,
+        }
+    }
+
+    /// `base^exp` as a plain number below `m`, for the base `fixed` was made for and
+    /// big-endian `exp` of any length: through the comb when `exp` is no longer than the
+    /// comb's `bits`, else as [`pow_to_plain`](Self::pow_to_plain) does. Constant-time as
+    /// that.
+    ///
+    /// # Panics
+    ///
+    /// If `fixed` was made by a context for another modulus.
+    pub fn pow_fixed_to_plain(&self, fixed: &FixedBase<N>, exp: &[u8]) -> [u64; N] {
+        assert!(fixed.modulus == self.m, "a fixed base of another modulus");
+        match (&fixed.comb, self.digits()) {
+            (FixedComb::Limbs(comb), None) if comb.covers(exp.len()) => {
+                self.from_mont(&comb.pow(self, exp))
+            }
+            (FixedComb::Lanes80(comb), Some(Digits::Lanes80(amm))) if comb.covers(exp.len()) => {
+                amm.comb_pow_to_plain(self, comb, exp)
+            }
+            (FixedComb::Lanes44(comb), Some(Digits::Lanes44(amm))) if comb.covers(exp.len()) => {
+                amm.comb_pow_to_plain(self, comb, exp)
+            }
+            _ => self.pow_to_plain(&fixed.base, exp),
+        }
+    }
+}
+
+/// A base prepared by [`MontyCtx::fixed_base`] for exponentiations modulo that context's
+/// modulus.
+#[derive(Clone)]
+pub struct FixedBase<const N: usize> {
+    modulus: [u64; N],
+    /// The base, in Montgomery form (for exponents the comb does not cover).
+    base: [u64; N],
+    comb: FixedComb<N>,
+}
+
+/// The comb of a [`FixedBase`], in the arithmetic its context uses on this CPU.
+#[derive(Clone)]
+enum FixedComb<const N: usize> {
+    Limbs(Comb<N>),
+    Lanes80(Comb<80>),
+    Lanes44(Comb<44>),
 }
 
 impl<const N: usize> Arith<N> for MontyCtx<N> {
@@ -918,6 +1093,69 @@ impl<const L: usize> Amm<L> {
         ctx.reduce_once(&from_digits(&self.mul(&power, &one)), 0)
     }
 
+    /// The comb for `base` in Montgomery form (`x R`), built in this arithmetic.
+    fn comb<const N: usize>(&self, base: &[u64; N], bits: usize) -> Comb<L> {
+        let base = self.mul(&to_digits(base), &self.from_limb_form);
+        self.comb_simd(&base, bits)
+    }
+
+    /// `comb`'s base to the `exp`, as a plain number below `ctx`'s modulus.
+    fn comb_pow_to_plain<const N: usize>(
+        &self,
+        ctx: &MontyCtx<N>,
+        comb: &Comb<L>,
+        exp: &[u8],
+    ) -> [u64; N] {
+        let power = self.comb_pow_simd(comb, exp);
+        let mut one = [0u64; L];
+        one[0] = 1;
+        ctx.reduce_once(&from_digits(&self.mul(&power, &one)), 0)
+    }
+
+    /// [`Comb::build`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    fn comb_simd(&self, base: &[u64; L], bits: usize) -> Comb<L> {
+        /// # Safety
+        ///
+        /// The CPU must support AVX2.
+        #[target_feature(enable = "avx2")]
+        unsafe fn build_avx2<const L: usize>(
+            amm: &Amm<L>,
+            base: &[u64; L],
+            bits: usize,
+        ) -> Comb<L> {
+            Comb::build(amm, base, bits)
+        }
+        assert!(simd_available());
+        // SAFETY: as in `pow_simd`.
+        unsafe { build_avx2(self, base, bits) }
+    }
+
+    /// [`Comb::pow`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    fn comb_pow_simd(&self, comb: &Comb<L>, exp: &[u8]) -> [u64; L] {
+        /// # Safety
+        ///
+        /// The CPU must support AVX2.
+        #[target_feature(enable = "avx2")]
+        unsafe fn comb_avx2<const L: usize>(amm: &Amm<L>, comb: &Comb<L>, exp: &[u8]) -> [u64; L] {
+            comb.pow(amm, exp)
+        }
+        assert!(simd_available());
+        // SAFETY: as in `pow_simd`.
+        unsafe { comb_avx2(self, comb, exp) }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn comb_simd(&self, base: &[u64; L], bits: usize) -> Comb<L> {
+        Comb::build(self, base, bits)
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn comb_pow_simd(&self, comb: &Comb<L>, exp: &[u8]) -> [u64; L] {
+        comb.pow(self, exp)
+    }
+
     /// [`fixed_window_pow`] compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     fn pow_simd(&self, base: &[u64; L], exp: &[u8]) -> [u64; L] {
@@ -932,8 +1170,9 @@ impl<const L: usize> Amm<L> {
         }
         assert!(simd_available());
         // SAFETY: the CPU has AVX2, just checked (and `Digits` exist only where it was
-        // found), which is all `pow_avx2` requires. This is the only unsafe code in the
-        // module: calling a function compiled for a CPU feature the build does not assume.
+        // found), which is all `pow_avx2` requires. This and the two comb functions are
+        // the only unsafe code in the module: calling a function compiled for a CPU
+        // feature the build does not assume.
         // It is worth it: it halves a 2048-bit modpow (about 4.3 -> 2.3 ms measured), which
         // is most of the handshake's CPU time.
         unsafe { pow_avx2(self, base, exp) }
@@ -1357,5 +1596,99 @@ mod tests {
         assert_eq!(window_at(&exp, 13), 0b101);
         assert_eq!(window_at(&exp, 16), 0);
         assert_eq!(window_at(&[], 0), 0);
+    }
+
+    /// Checks fixed-base exponentiation of `base` mod `m`, with combs for exponents of up
+    /// to `bits` bits, on edge and random exponents (some longer than the comb covers).
+    /// Every comb is checked: the one this CPU picks, the limb comb, and the digit comb as
+    /// portable code.
+    fn check_fixed<const N: usize>(m: &BigUint, base: &[u8], bits: usize, rng: &mut Rng) {
+        let ctx = MontyCtx::<N>::new(&limbs(m)).unwrap();
+        let b = ctx.to_mont_be_bytes(base);
+        let fixed = ctx.fixed_base(&b, bits);
+        let limb_comb = Comb::build(&ctx, &b, bits);
+        let digit_comb = Digits::new(&ctx);
+        let mut exps = edge_exponents(bits / 8);
+        exps.extend(edge_exponents(bits.div_ceil(8) + 3));
+        for _ in 0..6 {
+            let len = (rng.next() as usize) % (bits / 8 + 1);
+            exps.push(rng.bytes(len));
+        }
+        exps.push(rng.bytes(bits / 8 + 2));
+        for exp in &exps {
+            let expect = BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), m);
+            let what = format!("base {base:02x?} exp {exp:02x?} bits {bits} mod {m:x}");
+            assert_eq!(big(&ctx.pow_fixed_to_plain(&fixed, exp)), expect, "{what}");
+            if !limb_comb.covers(exp.len()) {
+                continue;
+            }
+            assert_eq!(
+                big(&ctx.from_mont(&limb_comb.pow(&ctx, exp))),
+                expect,
+                "limbs: {what}"
+            );
+            let portable = match &digit_comb {
+                Some(Digits::Lanes80(amm)) => {
+                    Some(big(&amm.comb_pow_portable(&ctx, &b, bits, exp)))
+                }
+                Some(Digits::Lanes44(amm)) => {
+                    Some(big(&amm.comb_pow_portable(&ctx, &b, bits, exp)))
+                }
+                None => None,
+            };
+            if let Some(got) = portable {
+                assert_eq!(got, expect, "portable digits: {what}");
+            }
+        }
+    }
+
+    impl<const L: usize> Amm<L> {
+        /// The digit comb built and run as portable code (no AVX2), for the tests.
+        fn comb_pow_portable<const N: usize>(
+            &self,
+            ctx: &MontyCtx<N>,
+            base: &[u64; N],
+            bits: usize,
+            exp: &[u8],
+        ) -> [u64; N] {
+            let base = self.mul(&to_digits(base), &self.from_limb_form);
+            let comb = Comb::build(self, &base, bits);
+            let mut one = [0u64; L];
+            one[0] = 1;
+            ctx.reduce_once(&from_digits(&self.mul(&comb.pow(self, exp), &one)), 0)
+        }
+    }
+
+    #[test]
+    fn fixed_bases_against_num_bigint() {
+        let mut rng = Rng(5);
+        let telegram = BigUint::from_bytes_be(&super::super::dh::TELEGRAM_DH_PRIME);
+        for base in [
+            vec![3u8],
+            vec![],
+            vec![1],
+            (&telegram - 1u8).to_bytes_be(),
+            rng.bytes(256),
+        ] {
+            check_fixed::<32>(&telegram, &base, 2048, &mut rng);
+        }
+        check_fixed::<32>(&telegram, &[2], 64, &mut rng);
+        let m = rng.odd_modulus(1024);
+        check_fixed::<16>(&m, &rng.bytes(128), 1024, &mut rng);
+        check_fixed::<16>(&m, &[7], 13, &mut rng);
+        let m = rng.odd_modulus(190);
+        check_fixed::<3>(&m, &rng.bytes(24), 192, &mut rng);
+        check_fixed::<3>(&m, &[5], 1, &mut rng);
+    }
+
+    #[test]
+    #[should_panic(expected = "another modulus")]
+    fn a_fixed_base_is_tied_to_its_modulus() {
+        let mut rng = Rng(6);
+        let (m1, m2) = (rng.odd_modulus(190), rng.odd_modulus(190));
+        let c1 = MontyCtx::<3>::new(&limbs(&m1)).unwrap();
+        let c2 = MontyCtx::<3>::new(&limbs(&m2)).unwrap();
+        let fixed = c1.fixed_base(&c1.one(), 64);
+        c2.pow_fixed_to_plain(&fixed, &[1]);
     }
 }

@@ -168,7 +168,7 @@ struct DhPair {
 impl DhPair {
     fn fresh() -> Self {
         let a = dh::generate_exponent();
-        let g_a = dh::modpow_2048(&[G as u8], &a, &dh::TELEGRAM_DH_PRIME);
+        let g_a = dh::generator_pow(G, &a, &dh::TELEGRAM_DH_PRIME);
         Self { a, g_a }
     }
 }
