@@ -142,9 +142,9 @@ fn unsafe_prime() -> &'static [u8] {
 /// exponentiation. Each pair is handed out once. When the pool is empty (a burst of
 /// handshakes), [`take`](Self::take) computes a pair itself, as if there were no pool.
 ///
-/// The filler thread runs at a lower priority (nice 10, Linux) so that it uses spare CPU
-/// and does not slow down the handshakes it prepares for. It stops when the pool is
-/// dropped.
+/// The filler thread runs only on spare CPU (`SCHED_IDLE` on Linux), so that it does not
+/// slow down the handshakes it prepares for, and computes `g_a` through the fixed-base
+/// comb of [`dh::generator_pow`]. It stops when the pool is dropped.
 pub struct DhPool {
     inner: Arc<PoolInner>,
 }
