@@ -34,27 +34,25 @@ use tgauth::protocol::transport::{
 };
 use tgauth::protocol::Side;
 
-/// The calling thread's CPU time in nanoseconds.
-fn thread_cpu_ns() -> u64 {
+/// The CPU time of `clock` (a `CLOCK_*_CPUTIME_ID`) in nanoseconds.
+fn cpu_ns(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    unsafe { libc::clock_gettime(clock, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// CPU time of the whole process. The client's DH step runs one exponentiation on a
-/// second thread, which the calling thread's clock would not count.
+/// The calling thread's CPU time in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    cpu_ns(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// CPU time of the whole process, so that a step's work on any other thread counts too.
 fn process_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    cpu_ns(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
 /// Criterion measurement: thread CPU time, reported like wall time (ns).

@@ -958,21 +958,13 @@ mod tests {
         modpow_2048(&[2], &[3], &[]);
     }
 
-    /// A deterministic stream of test numbers (xorshift64*), so failures reproduce.
-    struct Rng(u64);
+    use super::super::test_rng::Rng;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
+    trait Primes {
+        fn prime(&mut self, lo: u64, hi: u64) -> u64;
+    }
 
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.next() as u8).collect()
-        }
-
+    impl Primes for Rng {
         /// A random prime in `[lo, hi)`.
         fn prime(&mut self, lo: u64, hi: u64) -> u64 {
             loop {

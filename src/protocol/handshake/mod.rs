@@ -11,6 +11,8 @@ pub mod dh;
 pub mod monty;
 pub mod rsa;
 pub mod server;
+#[cfg(test)]
+mod test_rng;
 
 use sha1::{Digest, Sha1};
 

@@ -42,6 +42,9 @@
 //! - The digit arithmetic ([`Amm`]) and [`MontyCtx::pow_to_plain`], either way: the
 //!   same, with vector multiplications (`vpmuludq`, constant-time on current x86 CPUs)
 //!   and the same fixed window. Whether it is used depends on the CPU only.
+//! - [`MontyCtx::fixed_base`] and [`MontyCtx::pow_fixed_to_plain`] (the Lim-Lee comb for
+//!   a base used many times): the same masked table lookups, and work that depends only
+//!   on the comb's size and `exp.len()`.
 //!
 //! [`MontyCtx::pow_vartime`] is not constant-time in the exponent and is for public
 //! exponents only (the RSA `e`). Masks go through [`core::hint::black_box`] so the
@@ -216,13 +219,9 @@ pub fn mul_wide<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], [u64; 
 /// as a table index. Which bytes are read depends only on `lo` and `exp.len()`.
 #[inline(always)]
 fn window_at(exp: &[u8], lo: usize) -> usize {
-    let mut v = 0usize;
+    let mut v = 0;
     for k in 0..WINDOW {
-        let bit = lo + k;
-        if bit < 8 * exp.len() {
-            let byte = exp[exp.len() - 1 - bit / 8];
-            v |= (((byte >> (bit % 8)) & 1) as usize) << k;
-        }
+        v |= bit_at(exp, lo + k) << k;
     }
     v
 }
@@ -1210,21 +1209,19 @@ mod tests {
     use num_bigint::BigUint;
     use num_traits::{One, Zero};
 
-    /// A deterministic stream of test numbers (xorshift64*), so failures reproduce.
-    struct Rng(u64);
+    use super::super::test_rng::Rng;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
+    /// The kinds of test numbers these tests draw.
+    trait Numbers {
+        fn edge_bytes(&mut self, len: usize) -> Vec<u8>;
+        fn odd_modulus(&mut self, bits: usize) -> BigUint;
+    }
 
+    impl Numbers for Rng {
         /// Random big-endian bytes of length `len`, with a random number of the top bytes
         /// zeroed now and then, and some all-ones or all-zero values.
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            let mut out: Vec<u8> = (0..len).map(|_| self.next() as u8).collect();
+        fn edge_bytes(&mut self, len: usize) -> Vec<u8> {
+            let mut out = self.bytes(len);
             match self.next() % 8 {
                 0 => out.fill(0xff),
                 1 if len > 0 => {
@@ -1238,9 +1235,7 @@ mod tests {
 
         /// A random odd modulus of exactly `bits` bits (`bits >= 2`).
         fn odd_modulus(&mut self, bits: usize) -> BigUint {
-            let len = bits.div_ceil(8);
-            let mut m =
-                BigUint::from_bytes_be(&(0..len).map(|_| self.next() as u8).collect::<Vec<_>>());
+            let mut m = BigUint::from_bytes_be(&self.bytes(bits.div_ceil(8)));
             m &= (BigUint::one() << bits) - 1u8;
             m |= BigUint::one() << (bits - 1);
             m |= BigUint::one();
@@ -1276,8 +1271,8 @@ mod tests {
             edges.push(m - 2u8);
         }
         for _ in 0..rounds {
-            let a = BigUint::from_bytes_be(&rng.bytes(8 * N)) % m;
-            let b = BigUint::from_bytes_be(&rng.bytes(8 * N)) % m;
+            let a = BigUint::from_bytes_be(&rng.edge_bytes(8 * N)) % m;
+            let b = BigUint::from_bytes_be(&rng.edge_bytes(8 * N)) % m;
             edges.push(a);
             edges.push(b);
         }
@@ -1303,7 +1298,7 @@ mod tests {
         // to_mont of unreduced values (up to R - 1) and of long byte strings.
         for len in [0, 1, 8 * N - 1, 8 * N, 8 * N + 1, 16 * N, 20 * N + 3] {
             for _ in 0..3 {
-                let x = rng.bytes(len);
+                let x = rng.edge_bytes(len);
                 let expect = (BigUint::from_bytes_be(&x) * &rr) % m;
                 assert_eq!(big(&ctx.to_mont_be_bytes(&x)), expect, "{len} bytes");
             }
@@ -1378,7 +1373,7 @@ mod tests {
         let mut values: Vec<BigUint> = vec![BigUint::zero(), BigUint::one(), m - 1u8, m.clone()];
         values.push(&twice - 1u8);
         for _ in 0..rounds {
-            values.push(BigUint::from_bytes_be(&rng.bytes(8 * N + 1)) % &twice);
+            values.push(BigUint::from_bytes_be(&rng.edge_bytes(8 * N + 1)) % &twice);
         }
         for (i, a) in values.iter().enumerate() {
             let b = &values[(i * 5 + 1) % values.len()];
@@ -1461,9 +1456,9 @@ mod tests {
         exps.push(m_bytes);
         for _ in 0..rounds {
             let len = (rng.next() as usize) % (8 * N + 9);
-            bases.push(rng.bytes(len));
+            bases.push(rng.edge_bytes(len));
             let len = (rng.next() as usize) % (8 * N + 9);
-            exps.push(rng.bytes(len));
+            exps.push(rng.edge_bytes(len));
         }
         for (i, base) in bases.iter().enumerate() {
             for exp in exps.iter().skip(i % 3).step_by(3) {
@@ -1579,11 +1574,11 @@ mod tests {
         let mut rng = Rng(5);
         let telegram = BigUint::from_bytes_be(&super::super::dh::TELEGRAM_DH_PRIME);
         for _ in 0..8 {
-            check_pow::<32>(&telegram, &rng.bytes(256), &rng.bytes(256));
+            check_pow::<32>(&telegram, &rng.edge_bytes(256), &rng.edge_bytes(256));
         }
         for _ in 0..8 {
             let m = rng.odd_modulus(1024);
-            check_pow::<16>(&m, &rng.bytes(256), &rng.bytes(128));
+            check_pow::<16>(&m, &rng.edge_bytes(256), &rng.edge_bytes(128));
         }
     }
 
@@ -1612,9 +1607,9 @@ mod tests {
         exps.extend(edge_exponents(bits.div_ceil(8) + 3));
         for _ in 0..6 {
             let len = (rng.next() as usize) % (bits / 8 + 1);
-            exps.push(rng.bytes(len));
+            exps.push(rng.edge_bytes(len));
         }
-        exps.push(rng.bytes(bits / 8 + 2));
+        exps.push(rng.edge_bytes(bits / 8 + 2));
         for exp in &exps {
             let expect = BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), m);
             let what = format!("base {base:02x?} exp {exp:02x?} bits {bits} mod {m:x}");
@@ -1668,16 +1663,16 @@ mod tests {
             vec![],
             vec![1],
             (&telegram - 1u8).to_bytes_be(),
-            rng.bytes(256),
+            rng.edge_bytes(256),
         ] {
             check_fixed::<32>(&telegram, &base, 2048, &mut rng);
         }
         check_fixed::<32>(&telegram, &[2], 64, &mut rng);
         let m = rng.odd_modulus(1024);
-        check_fixed::<16>(&m, &rng.bytes(128), 1024, &mut rng);
+        check_fixed::<16>(&m, &rng.edge_bytes(128), 1024, &mut rng);
         check_fixed::<16>(&m, &[7], 13, &mut rng);
         let m = rng.odd_modulus(190);
-        check_fixed::<3>(&m, &rng.bytes(24), 192, &mut rng);
+        check_fixed::<3>(&m, &rng.edge_bytes(24), 192, &mut rng);
         check_fixed::<3>(&m, &[5], 1, &mut rng);
     }
 
