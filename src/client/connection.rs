@@ -128,6 +128,30 @@ pub(crate) struct LinkSettings {
     pub connect_timeout: Duration,
     /// Called with a new key (or `None` when the DC forgot ours) so it can be persisted.
     pub on_key: Arc<dyn Fn(i32, Option<[u8; 256]>) + Send + Sync>,
+    /// Where the server's pushes (`Updates`) go; whoever listens subscribes.
+    pub pushes: tokio::sync::broadcast::Sender<Push>,
+}
+
+/// Something the server sent on its own (an `Updates` constructor), not an answer.
+#[derive(Clone, Debug)]
+pub struct Push {
+    /// The TL of the `Updates` object.
+    pub body: Arc<Vec<u8>>,
+}
+
+/// The constructors of `Updates`: what the server pushes outside answers.
+fn is_updates(constructor: u32) -> bool {
+    use grammers_tl_types::{types, Identifiable};
+    matches!(
+        constructor,
+        types::UpdatesTooLong::CONSTRUCTOR_ID
+            | types::UpdateShortMessage::CONSTRUCTOR_ID
+            | types::UpdateShortChatMessage::CONSTRUCTOR_ID
+            | types::UpdateShort::CONSTRUCTOR_ID
+            | types::UpdatesCombined::CONSTRUCTOR_ID
+            | types::Updates::CONSTRUCTOR_ID
+            | types::UpdateShortSentMessage::CONSTRUCTOR_ID
+    )
 }
 
 /// A request for the link.
@@ -872,8 +896,15 @@ impl Actor {
                 }
                 Ok(())
             }
+            _ if is_updates(id) => {
+                // A push: handed to whoever listens (QR login waits for updateLoginToken).
+                let _ = self.settings.pushes.send(Push {
+                    body: Arc::new(body.to_vec()),
+                });
+                Ok(())
+            }
             _ => {
-                // pong, future_salts, msg_detailed_info, updates...: nothing to do.
+                // pong, future_salts, msg_detailed_info...: nothing to do.
                 Ok(())
             }
         }

@@ -3,10 +3,11 @@
 //!
 //! Nothing here knows about FFI; the C ABI in `ffi` is a thin layer over [`Client`].
 
+pub mod auth;
 mod connection;
 pub mod error;
+mod retry;
 pub mod runtime;
-mod sent_code;
 pub mod session;
 
 use std::collections::HashMap;
@@ -16,27 +17,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use grammers_session::SessionData;
-use grammers_tl_types::{enums, functions, types, Deserializable, Serializable};
+use grammers_tl_types::{enums, functions, types, Deserializable, RemoteCall, Serializable};
 use parking_lot::Mutex;
 
 pub use connection::InitParams;
-use connection::{Link, LinkSettings};
+use connection::{Link, LinkSettings, Push};
 pub use error::{Error, ErrorKind};
-pub use sent_code::{CodeTypeKind, SentCode, SentCodeKind};
+pub use auth::{
+    AcceptedLogin, Authorization, CodeTypeKind, LoginToken, PasswordInfo, SentCode, SentCodeKind,
+    TermsOfService, User,
+};
+use retry::{Decision, RetryPolicy};
 use session::{dc_option, SessionStore, StringSession};
 
 use crate::protocol::cipher::AuthKey;
 use crate::protocol::handshake::rsa::{self, RsaPublicKey};
 use crate::protocol::transport::TransportKind;
-
-/// How many *_MIGRATE hops one request follows.
-const MAX_MIGRATIONS: u32 = 3;
-/// How many times AUTH_RESTART is retried.
-const MAX_AUTH_RESTARTS: u32 = 3;
-/// How many flood waits one request sleeps through.
-const MAX_FLOOD_SLEEPS: u32 = 1;
-/// How many times a lost or duplicated key is replaced within one request.
-const MAX_KEY_RESETS: u32 = 1;
 
 /// Telegram's test DCs (core.telegram.org/api/auth#test-accounts): DC 1-3.
 const TELEGRAM_TEST_DCS: [(i32, [u8; 4]); 3] = [
@@ -69,6 +65,9 @@ pub struct ClientConfig {
     pub transport: TransportKind,
     /// Whether to wrap the transport in obfuscated2.
     pub obfuscated: bool,
+    /// The app (api_id, api_hash) for initConnection and every call that needs one; None:
+    /// the first call that names one.
+    pub app: Option<(i32, String)>,
 }
 
 impl Default for ClientConfig {
@@ -84,8 +83,18 @@ impl Default for ClientConfig {
             init: InitParams::default(),
             transport: TransportKind::Intermediate,
             obfuscated: false,
+            app: None,
         }
     }
+}
+
+/// The string-session formats a session can be exported to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionFormat {
+    /// Telethon's `StringSession`.
+    Telethon,
+    /// GramJS's `StringSession`.
+    GramJs,
 }
 
 /// codeSettings with every flag off and nothing set: what a plain login sends.
@@ -129,6 +138,10 @@ struct Inner {
     init: Arc<InitParams>,
     /// Serialises migrations' getConfig look-ups.
     dc_lookup: tokio::sync::Mutex<()>,
+    /// The app: from the config, or from the first call that named one.
+    app: Mutex<Option<(i32, String)>>,
+    /// The server's pushes, from every link.
+    pushes: tokio::sync::broadcast::Sender<Push>,
 }
 
 /// A Telegram client, cheap to create and to clone. Dropping the last clone closes its
@@ -194,6 +207,7 @@ impl Client {
         } else {
             config.rsa_keys.clone()
         };
+        let app = Mutex::new(config.app.clone());
         Ok(Client {
             inner: Arc::new(Inner {
                 init: Arc::new(config.init.clone()),
@@ -202,6 +216,8 @@ impl Client {
                 links: Mutex::new(HashMap::new()),
                 trusted: Arc::new(trusted),
                 dc_lookup: tokio::sync::Mutex::new(()),
+                app,
+                pushes: tokio::sync::broadcast::channel(64).0,
             }),
         })
     }
@@ -220,15 +236,22 @@ impl Client {
 
     /// The session as a Telethon string session (home DC and its key), if it has a key.
     pub fn export_session_string(&self) -> Option<String> {
+        self.export_session(SessionFormat::Telethon)
+    }
+
+    /// The session (home DC and its key) as another library's string session, if it has a
+    /// key.
+    pub fn export_session(&self, format: SessionFormat) -> Option<String> {
         let dc = self.inner.session.dc(self.home_dc())?;
-        Some(
-            StringSession {
-                dc_id: dc.id,
-                addr: SocketAddr::V4(dc.ipv4),
-                auth_key: dc.auth_key?,
-            }
-            .to_telethon(),
-        )
+        let s = StringSession {
+            dc_id: dc.id,
+            addr: SocketAddr::V4(dc.ipv4),
+            auth_key: dc.auth_key?,
+        };
+        Some(match format {
+            SessionFormat::Telethon => s.to_telethon(),
+            SessionFormat::GramJs => s.to_gramjs(),
+        })
     }
 
     fn link(&self, dc_id: i32) -> Result<Link, Error> {
@@ -258,6 +281,7 @@ impl Client {
             trusted: self.inner.trusted.clone(),
             init: self.inner.init.clone(),
             connect_timeout: c.timeout,
+            pushes: self.inner.pushes.clone(),
             on_key: Arc::new(move |dc, key| {
                 if let Some(session) = session.upgrade() {
                     if let Err(e) = session.set_auth_key(dc, key) {
@@ -322,120 +346,157 @@ impl Client {
         }
     }
 
-    /// `auth.sendCode`, with one deadline for the whole request (the client's timeout).
-    pub async fn send_code(
-        &self,
-        phone_number: &str,
-        api_id: i32,
-        api_hash: &str,
-        settings: types::CodeSettings,
-    ) -> Result<SentCode, Error> {
-        let deadline = tokio::time::Instant::now() + self.inner.config.timeout;
-        match tokio::time::timeout_at(
-            deadline,
-            self.send_code_inner(phone_number, api_id, api_hash, settings, deadline),
-        )
-        .await
+    /// The app (api_id, api_hash) the client knows: from its config, or from the first
+    /// call that named one.
+    pub fn app(&self) -> Option<(i32, String)> {
+        self.inner.app.lock().clone()
+    }
+
+    /// Remembers the app a call named, unless one is known already; the session keeps
+    /// its api_id so a later process can go on with the session alone.
+    pub(crate) fn remember_app(&self, api_id: i32, api_hash: &str) -> Result<(), Error> {
         {
+            let mut app = self.inner.app.lock();
+            if app.is_none() {
+                *app = Some((api_id, api_hash.to_owned()));
+            }
+        }
+        if self.inner.session.login().api_id != Some(api_id) {
+            self.inner
+                .session
+                .update_login(|login| login.api_id = Some(api_id))?;
+        }
+        Ok(())
+    }
+
+    /// The api_id for initConnection: the app's, else the one the session was used with,
+    /// else a clear error.
+    fn api_id(&self) -> Result<i32, Error> {
+        if let Some((id, _)) = self.inner.app.lock().as_ref() {
+            return Ok(*id);
+        }
+        self.inner.session.login().api_id.ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                "no app known yet: give api_id and api_hash in the config, or call \
+                 send_code (or sign_in_bot) first",
+            )
+        })
+    }
+
+    /// The deadline of an operation starting now (the client's timeout).
+    pub(crate) fn deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + self.inner.config.timeout
+    }
+
+    /// Runs an operation (one or several requests) under one deadline.
+    pub(crate) async fn within<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        op: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match tokio::time::timeout_at(deadline, op).await {
             Ok(result) => result,
             Err(_) => Err(Error::timeout()),
         }
     }
 
-    async fn send_code_inner(
+    /// The general request path: sends `request` to the home DC and applies the one retry
+    /// policy (migrations followed and saved, short flood waits slept through, AUTH_RESTART
+    /// and 5xx retried, a lost or duplicated key replaced), all before `deadline`.
+    pub(crate) async fn invoke<R: RemoteCall>(
         &self,
-        phone_number: &str,
-        api_id: i32,
-        api_hash: &str,
-        settings: types::CodeSettings,
+        request: &R,
+        needs_user: bool,
         deadline: tokio::time::Instant,
-    ) -> Result<SentCode, Error> {
-        let query = functions::auth::SendCode {
-            phone_number: phone_number.to_owned(),
-            api_id,
-            api_hash: api_hash.to_owned(),
-            settings: enums::CodeSettings::Settings(settings),
-        }
-        .to_bytes();
-        let (mut hops, mut restarts, mut sleeps, mut resets) = (0, 0, 0, 0);
+    ) -> Result<R::Return, Error> {
+        let query = request.to_bytes();
+        let api_id = self.api_id()?;
+        let mut policy = RetryPolicy::new(self.inner.config.flood_sleep_threshold);
+        policy.needs_user = needs_user;
         loop {
             let dc = self.home_dc();
             let err = match self.invoke_raw(dc, query.clone(), api_id).await {
                 Ok(raw) => {
-                    let sent = enums::auth::SentCode::from_bytes(&raw).map_err(|e| {
-                        Error::new(ErrorKind::Protocol, format!("bad auth.SentCode: {e}"))
-                    })?;
-                    return Ok(SentCode::from(sent));
+                    return R::Return::from_bytes(&raw).map_err(|e| {
+                        Error::new(
+                            ErrorKind::Protocol,
+                            format!(
+                                "the answer to {} could not be read: {e}",
+                                grammers_tl_types::name_for_id(u32::from_le_bytes(
+                                    query[..4].try_into().expect("a constructor")
+                                ))
+                            ),
+                        )
+                    });
                 }
                 Err(err) => err,
             };
-            match err.name.as_str() {
-                "PHONE_MIGRATE" | "NETWORK_MIGRATE" | "USER_MIGRATE"
-                    if err.kind == ErrorKind::Rpc =>
-                {
-                    let target = i32::try_from(err.value).unwrap_or(-1);
-                    if target == dc {
-                        return Err(Error {
-                            message: format!("{} names the DC we are on (DC {dc})", err.name),
-                            ..err
-                        });
-                    }
-                    hops += 1;
-                    if hops > MAX_MIGRATIONS || target <= 0 {
-                        return Err(Error {
-                            message: format!(
-                                "gave up after {MAX_MIGRATIONS} DC migrations: {}",
-                                err.message
-                            ),
-                            ..err
-                        });
-                    }
-                    if self.inner.session.dc(target).is_none() {
-                        self.learn_dc(dc, target, api_id).await?;
-                    }
-                    log::info!("{} to DC {target}", err.name);
-                    self.inner.session.set_home_dc(target)?;
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match policy.decide(err, dc, left) {
+                Decision::Migrate(target) => {
+                    log::info!("migrating from DC {dc} to DC {target}");
+                    self.move_home(target).await?;
                 }
-                "FLOOD_WAIT" if err.kind == ErrorKind::Rpc => {
-                    let secs = err.value.max(0) as u64;
-                    let wake = tokio::time::Instant::now() + Duration::from_secs(secs);
-                    // Never sleep past the request's deadline: the caller would only see a
-                    // timeout instead of the flood wait.
-                    if secs > self.inner.config.flood_sleep_threshold as u64
-                        || sleeps >= MAX_FLOOD_SLEEPS
-                        || wake >= deadline
-                    {
-                        return Err(err);
-                    }
-                    sleeps += 1;
-                    log::info!("FLOOD_WAIT: sleeping {secs} s");
-                    tokio::time::sleep(Duration::from_secs(secs)).await;
+                Decision::Sleep(wait) => {
+                    log::info!("FLOOD_WAIT: sleeping {} s", wait.as_secs());
+                    tokio::time::sleep(wait).await;
                 }
-                _ if err.kind == ErrorKind::Rpc
-                    && (err.name == "AUTH_RESTART" || err.code >= 500) =>
-                {
-                    // AUTH_RESTART and Telegram's internal errors: a bounded number of retries.
-                    restarts += 1;
-                    if restarts > MAX_AUTH_RESTARTS {
-                        return Err(err);
-                    }
-                }
-                "AUTH_KEY_DUPLICATED" | "AUTH_KEY_UNREGISTERED" if err.kind == ErrorKind::Rpc => {
-                    // The key is no good on this DC: forget it so the next use makes a new
-                    // one; retry once, never in a loop.
-                    self.drop_key(dc)?;
-                    resets += 1;
-                    if resets > MAX_KEY_RESETS {
-                        return Err(err);
-                    }
-                }
-                _ => return Err(err),
+                Decision::Retry => {}
+                Decision::ResetKey => self.drop_key(dc)?,
+                Decision::Fail(err) => return Err(err),
             }
         }
     }
 
+    /// Listens to the server's pushes on every link (from now on).
+    pub(crate) fn subscribe_pushes(&self) -> tokio::sync::broadcast::Receiver<Push> {
+        self.inner.pushes.subscribe()
+    }
+
+    /// Makes `dc` home, learning its address from the current home DC first if needed.
+    pub(crate) async fn move_home(&self, dc: i32) -> Result<(), Error> {
+        let from = self.home_dc();
+        if from == dc {
+            return Ok(());
+        }
+        if self.inner.session.dc(dc).is_none() {
+            self.learn_dc(from, dc, self.api_id()?).await?;
+        }
+        self.inner.session.set_home_dc(dc)
+    }
+
+    /// Who the session is signed in as, if anyone.
+    pub fn signed_in(&self) -> Option<session::SignedIn> {
+        self.inner.session.login().user
+    }
+
+    /// The future auth tokens the session keeps, newest first.
+    pub fn future_auth_tokens(&self) -> Vec<Vec<u8>> {
+        self.inner.session.login().future_auth_tokens
+    }
+
+    /// Records a finished login (or a sign-up request) in the session.
+    pub(crate) fn record_authorization(&self, auth: &Authorization) -> Result<(), Error> {
+        self.inner.session.update_login(|login| {
+            if let Some(user) = &auth.user {
+                login.user = Some(session::SignedIn {
+                    id: user.id,
+                    bot: user.bot,
+                });
+            }
+            if let Some(token) = &auth.future_auth_token {
+                login.remember_token(token.clone());
+            }
+        })
+    }
+
     fn drop_key(&self, dc: i32) -> Result<(), Error> {
         self.inner.links.lock().remove(&dc);
+        if dc == self.home_dc() {
+            // Nobody is signed in on the new key that replaces it.
+            self.inner.session.update_login(|login| login.user = None)?;
+        }
         self.inner.session.set_auth_key(dc, None)
     }
 }

@@ -40,6 +40,59 @@ struct FileSession {
     version: u32,
     home_dc: i32,
     dcs: Vec<FileDc>,
+    /// Who is signed in on the home DC's key (absent: nobody).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user: Option<SignedIn>,
+    /// Future auth tokens, newest first, base64.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    future_auth_tokens: Vec<String>,
+    /// The api_id the key was initialised with (initConnection needs it; the hash is never
+    /// stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    api_id: Option<i32>,
+}
+
+/// Who a session is signed in as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    /// The user's id.
+    pub id: i64,
+    /// Whether the account is a bot.
+    pub bot: bool,
+}
+
+/// How many future auth tokens a session keeps (newest first).
+pub const MAX_FUTURE_AUTH_TOKENS: usize = 20;
+
+/// The login half of a session: who is signed in, and the tokens that log a number back
+/// in without a code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginState {
+    /// Who is signed in, if anyone.
+    pub user: Option<SignedIn>,
+    /// Future auth tokens, newest first, at most [`MAX_FUTURE_AUTH_TOKENS`].
+    pub future_auth_tokens: Vec<Vec<u8>>,
+    /// The api_id of the app that uses this session, so a later process can sign in with
+    /// the session alone.
+    pub api_id: Option<i32>,
+}
+
+impl LoginState {
+    /// Keeps a new future auth token in front (an older copy of it moves up).
+    pub fn remember_token(&mut self, token: Vec<u8>) {
+        if token.is_empty() {
+            return;
+        }
+        self.future_auth_tokens.retain(|t| *t != token);
+        self.future_auth_tokens.insert(0, token);
+        self.future_auth_tokens.truncate(MAX_FUTURE_AUTH_TOKENS);
+    }
+}
+
+/// Everything a session holds.
+struct State {
+    data: SessionData,
+    login: LoginState,
 }
 
 fn session_error(path: &Path, what: impl std::fmt::Display) -> Error {
@@ -64,7 +117,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 }
 
 /// Parses the JSON document into session data.
-fn parse(path: &Path, text: &str) -> Result<SessionData, Error> {
+fn parse(path: &Path, text: &str) -> Result<(SessionData, LoginState), Error> {
     let file: FileSession =
         serde_json::from_str(text).map_err(|e| session_error(path, format!("corrupt ({e})")))?;
     if file.format != FORMAT || file.version != VERSION {
@@ -108,10 +161,21 @@ fn parse(path: &Path, text: &str) -> Result<SessionData, Error> {
     if !data.dc_options.contains_key(&data.home_dc) {
         return Err(session_error(path, "home DC has no address"));
     }
-    Ok(data)
+    let mut login = LoginState {
+        user: file.user,
+        future_auth_tokens: Vec::new(),
+        api_id: file.api_id,
+    };
+    for t in file.future_auth_tokens.iter().take(MAX_FUTURE_AUTH_TOKENS) {
+        let token = base64::engine::general_purpose::STANDARD
+            .decode(t)
+            .map_err(|_| session_error(path, "corrupt future auth token"))?;
+        login.future_auth_tokens.push(token);
+    }
+    Ok((data, login))
 }
 
-fn render(data: &SessionData) -> String {
+fn render(data: &SessionData, login: &LoginState) -> String {
     let mut dcs: Vec<FileDc> = data
         .dc_options
         .values()
@@ -128,6 +192,13 @@ fn render(data: &SessionData) -> String {
         version: VERSION,
         home_dc: data.home_dc,
         dcs,
+        user: login.user,
+        future_auth_tokens: login
+            .future_auth_tokens
+            .iter()
+            .map(|t| base64::engine::general_purpose::STANDARD.encode(t))
+            .collect(),
+        api_id: login.api_id,
     })
     .expect("plain data serialises")
 }
@@ -154,7 +225,7 @@ pub fn dc_option(id: i32, addr: SocketAddrV4) -> DcOption {
 /// Where a session lives, with its lock held while it is open.
 pub struct SessionStore {
     path: Option<PathBuf>,
-    data: Mutex<SessionData>,
+    state: Mutex<State>,
     /// Kept open: the flock lasts as long as the descriptor (until `close`).
     lock: Mutex<Option<File>>,
     /// Once closed, nothing is written any more.
@@ -168,7 +239,10 @@ impl SessionStore {
     pub fn in_memory(data: SessionData) -> Self {
         Self {
             path: None,
-            data: Mutex::new(data),
+            state: Mutex::new(State {
+                data,
+                login: LoginState::default(),
+            }),
             lock: Mutex::new(None),
             closed: Default::default(),
             loaded: false,
@@ -202,14 +276,19 @@ impl SessionStore {
                 "is in use by another client or process (its lock is held)",
             ));
         }
-        let (data, loaded) = match std::fs::read_to_string(path) {
-            Ok(text) => (parse(path, &text)?, true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (fallback, false),
+        let (data, login, loaded) = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let (data, login) = parse(path, &text)?;
+                (data, login, true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                (fallback, LoginState::default(), false)
+            }
             Err(e) => return Err(session_error(path, e)),
         };
         Ok(Self {
             path: Some(path.to_owned()),
-            data: Mutex::new(data),
+            state: Mutex::new(State { data, login }),
             lock: Mutex::new(Some(lock)),
             closed: Default::default(),
             loaded,
@@ -223,22 +302,40 @@ impl SessionStore {
 
     /// The home DC.
     pub fn home_dc(&self) -> i32 {
-        self.data.lock().home_dc
+        self.state.lock().data.home_dc
     }
 
     /// A DC's option, with its key if any.
     pub fn dc(&self, id: i32) -> Option<DcOption> {
-        self.data.lock().dc_options.get(&id).cloned()
+        self.state.lock().data.dc_options.get(&id).cloned()
     }
 
     /// Changes data and persists it.
     pub fn update(&self, change: impl FnOnce(&mut SessionData)) -> Result<(), Error> {
-        let mut data = self.data.lock();
-        change(&mut data);
-        let text = render(&data);
-        // Written while holding the data lock: updates land in order, and `close`
+        self.update_all(|data, _| change(data))
+    }
+
+    /// Changes the login state and persists it.
+    pub fn update_login(&self, change: impl FnOnce(&mut LoginState)) -> Result<(), Error> {
+        self.update_all(|_, login| change(login))
+    }
+
+    fn update_all(
+        &self,
+        change: impl FnOnce(&mut SessionData, &mut LoginState),
+    ) -> Result<(), Error> {
+        let mut state = self.state.lock();
+        let State { data, login } = &mut *state;
+        change(data, login);
+        let text = render(data, login);
+        // Written while holding the state lock: updates land in order, and `close`
         // never releases the file lock in the middle of a write.
         self.write(&text)
+    }
+
+    /// The login state: who is signed in, and the future auth tokens.
+    pub fn login(&self) -> LoginState {
+        self.state.lock().login.clone()
     }
 
     /// Sets the home DC and persists it.
@@ -258,8 +355,8 @@ impl SessionStore {
     /// Stops writing and releases the file lock, so another client may open the session.
     pub fn close(&self) {
         self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
-        // Taken under the data lock, so no write is half done when the lock goes.
-        let _data = self.data.lock();
+        // Taken under the state lock, so no write is half done when the lock goes.
+        let _state = self.state.lock();
         self.lock.lock().take();
     }
 
@@ -295,7 +392,7 @@ impl SessionStore {
 
     /// A copy of the whole session.
     pub fn snapshot(&self) -> SessionData {
-        duplicate(&self.data.lock())
+        duplicate(&self.state.lock().data)
     }
 }
 
@@ -427,6 +524,49 @@ mod tests {
         assert!(store.loaded());
         assert_eq!(store.home_dc(), 2);
         assert_eq!(store.dc(2).unwrap().auth_key, Some([7; 256]));
+    }
+
+    #[test]
+    fn the_login_state_persists_with_tokens_newest_first() {
+        let path = temp_path("login");
+        {
+            let store = SessionStore::open(&path, sample()).unwrap();
+            assert_eq!(store.login(), LoginState::default());
+            store
+                .update_login(|login| {
+                    login.user = Some(SignedIn { id: 42, bot: true });
+                    login.api_id = Some(7);
+                    for i in 0..25u8 {
+                        login.remember_token(vec![i; 4]);
+                    }
+                    // An old token given again moves to the front, not in twice.
+                    login.remember_token(vec![20; 4]);
+                    login.remember_token(Vec::new());
+                })
+                .unwrap();
+        }
+        let store = SessionStore::open(&path, sample()).unwrap();
+        let login = store.login();
+        assert_eq!(login.user, Some(SignedIn { id: 42, bot: true }));
+        assert_eq!(login.api_id, Some(7));
+        assert_eq!(login.future_auth_tokens.len(), MAX_FUTURE_AUTH_TOKENS);
+        assert_eq!(login.future_auth_tokens[0], vec![20; 4]);
+        assert_eq!(login.future_auth_tokens[1], vec![24; 4]);
+        assert_eq!(
+            login.future_auth_tokens.iter().filter(|t| **t == vec![20; 4]).count(),
+            1
+        );
+        // A file of the first format (no login fields) still opens, signed out.
+        drop(store);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for field in ["user", "future_auth_tokens", "api_id"] {
+            json.as_object_mut().unwrap().remove(field);
+        }
+        std::fs::write(&path, json.to_string()).unwrap();
+        let store = SessionStore::open(&path, sample()).unwrap();
+        assert_eq!(store.login(), LoginState::default());
+        assert_eq!(store.home_dc(), 2);
     }
 
     #[test]

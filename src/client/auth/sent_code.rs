@@ -2,6 +2,8 @@
 
 use grammers_tl_types::enums;
 
+use super::Authorization;
+
 /// Which auth.SentCode constructor answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SentCodeKind {
@@ -120,6 +122,8 @@ pub struct SentCode {
     pub amount: Option<i64>,
     /// PaymentRequired: premium days bought.
     pub premium_days: Option<i32>,
+    /// Success: the whole authorization (the user, the next future auth token).
+    pub authorization: Option<Authorization>,
 }
 
 fn next_type(t: enums::auth::CodeType) -> CodeTypeKind {
@@ -203,21 +207,15 @@ impl From<enums::auth::SentCode> for SentCode {
                 out
             }
             enums::auth::SentCode::Success(success) => {
-                let mut out = SentCode {
+                let auth = Authorization::from(success.authorization);
+                SentCode {
                     kind: Some(SentCodeKind::Success),
+                    sign_up_required: auth.sign_up_required.is_some(),
+                    user_id: auth.user.as_ref().map(|u| u.id),
+                    future_auth_token: auth.future_auth_token.clone(),
+                    authorization: Some(auth),
                     ..SentCode::default()
-                };
-                match success.authorization {
-                    enums::auth::Authorization::Authorization(a) => {
-                        out.future_auth_token = a.future_auth_token;
-                        out.user_id = match a.user {
-                            enums::User::User(u) => Some(u.id),
-                            enums::User::Empty(u) => Some(u.id),
-                        };
-                    }
-                    enums::auth::Authorization::SignUpRequired(_) => out.sign_up_required = true,
                 }
-                out
             }
             enums::auth::SentCode::PaymentRequired(p) => SentCode {
                 kind: Some(SentCodeKind::PaymentRequired),
