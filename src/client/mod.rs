@@ -69,6 +69,9 @@ pub struct ClientConfig {
     pub transport: TransportKind,
     /// Whether to wrap the transport in obfuscated2.
     pub obfuscated: bool,
+    /// The app (api_id, api_hash) for initConnection and every call that needs one; None:
+    /// the first call that names one.
+    pub app: Option<(i32, String)>,
 }
 
 impl Default for ClientConfig {
@@ -84,8 +87,45 @@ impl Default for ClientConfig {
             init: InitParams::default(),
             transport: TransportKind::Intermediate,
             obfuscated: false,
+            app: None,
         }
     }
+}
+
+impl ClientConfig {
+    /// Refuses what cannot work, before anything connects: the full transport under
+    /// obfuscated2 (obfuscated2 carries only abridged, intermediate and padded
+    /// intermediate), and an app with a non-positive api_id or an empty api_hash.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.obfuscated && self.transport == TransportKind::Full {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the full transport cannot be obfuscated: obfuscated2 carries only the \
+                 abridged, intermediate and padded intermediate transports",
+            ));
+        }
+        if let Some((api_id, api_hash)) = &self.app {
+            check_app(*api_id, api_hash)?;
+        }
+        Ok(())
+    }
+}
+
+/// An app's api_id must be positive and its api_hash non-empty.
+fn check_app(api_id: i32, api_hash: &str) -> Result<(), Error> {
+    if api_id <= 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("api_id must be positive, not {api_id}"),
+        ));
+    }
+    if api_hash.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "api_hash must not be empty",
+        ));
+    }
+    Ok(())
 }
 
 /// codeSettings with every flag off and nothing set: what a plain login sends.
@@ -141,6 +181,7 @@ pub struct Client {
 impl Client {
     /// Builds a client, opening (and locking) its session file if it has one.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        config.validate()?;
         let mut fallback = SessionData {
             dc_options: HashMap::new(),
             ..SessionData::default()
@@ -437,6 +478,32 @@ impl Client {
     fn drop_key(&self, dc: i32) -> Result<(), Error> {
         self.inner.links.lock().remove(&dc);
         self.inner.session.set_auth_key(dc, None)
+    }
+
+    /// The app of a call: the call's own when it names one (api_id and api_hash together),
+    /// else the configuration's; InvalidArgument when neither has one, or when the call
+    /// gives only half of one.
+    pub fn app_for(
+        &self,
+        api_id: Option<i32>,
+        api_hash: Option<&str>,
+    ) -> Result<(i32, String), Error> {
+        match (api_id, api_hash) {
+            (Some(id), Some(hash)) => {
+                check_app(id, hash)?;
+                Ok((id, hash.to_owned()))
+            }
+            (None, None) => self.inner.config.app.clone().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    "no app: give api_id and api_hash, in the config or in the call",
+                )
+            }),
+            _ => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "give api_id and api_hash together (or neither, to use the config's app)",
+            )),
+        }
     }
 }
 
