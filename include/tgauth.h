@@ -119,6 +119,29 @@ typedef uint32_t tg_code_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The transport a client speaks (`tg_config_set_transport`). Values are never renumbered.
+enum tg_transport
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // A 1-byte length (4 bytes from 508 bytes on), counted in 4-byte words.
+  TG_TRANSPORT_ABRIDGED = 0,
+  // A 4-byte length (the default).
+  TG_TRANSPORT_INTERMEDIATE = 1,
+  // Intermediate with 0 to 15 random bytes after each payload; meant for obfuscated2.
+  TG_TRANSPORT_PADDED = 2,
+  // Length, sequence number, payload and CRC32. Cannot be obfuscated.
+  TG_TRANSPORT_FULL = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum tg_transport tg_transport;
+#else
+typedef uint32_t tg_transport;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A Telegram client (opaque). Create with `tg_client_new`, free with `tg_client_free`.
 typedef struct tg_client tg_client;
 
@@ -295,10 +318,12 @@ void tg_client_free(struct tg_client *client);
 
 // Asks for a login code (auth.sendCode). Arguments are checked and copied at once: on a
 // refusal the result says why and the callback is never called. Limits: phone_number
-// 1..=64 bytes, api_hash 1..=256 bytes, api_id > 0; in settings at most 64 logout tokens of
-// at most 1 KiB, a token of at most 4096 bytes, and token and app_sandbox given together. On TG_RESULT_OK the
-// callback is called exactly once, later, on a library thread: with the result, an error,
-// or a cancellation (`tg_cancel`, `tg_client_free`).
+// 1..=64 bytes, api_hash 1..=256 bytes, api_id > 0, or `api_id` 0 with `api_hash` NULL for
+// the configuration's app (`tg_config_set_app`; refused when it has none); in settings at
+// most 64 logout tokens of at most 1 KiB, a token of at most 4096 bytes, and token and
+// app_sandbox given together. On TG_RESULT_OK the callback is called exactly once, later,
+// on a library thread: with the result, an error, or a cancellation (`tg_cancel`,
+// `tg_client_free`).
 //
 // # Safety
 // `client` is NULL or from `tg_client_new`; strings are NULL or NUL-terminated;
@@ -406,6 +431,23 @@ tg_result tg_config_set_lang(struct tg_config *config,
 // # Safety
 // `config` is NULL or from `tg_config_new`, not freed before.
 void tg_config_free(struct tg_config *config);
+
+// Chooses the transport (a `tg_transport` value; default TG_TRANSPORT_INTERMEDIATE) and
+// whether to wrap it in obfuscated2, which networks that block MTProto often let through.
+// TG_RESULT_INVALID_ARGUMENT, with the configuration unchanged, for an unknown value and
+// for TG_TRANSPORT_FULL with `obfuscated` (obfuscated2 cannot carry the full transport).
+//
+// # Safety
+// `config` is NULL or from `tg_config_new`.
+tg_result tg_config_set_transport(struct tg_config *config, uint32_t transport, bool obfuscated);
+
+// Sets the app (api_id, api_hash) used in initConnection and by every call that names
+// none: `tg_send_code` with `api_id` 0 and `api_hash` NULL uses it. `api_id` > 0;
+// `api_hash` 1..=256 bytes of UTF-8, copied.
+//
+// # Safety
+// `config` is NULL or from `tg_config_new`; `api_hash` is NULL or NUL-terminated.
+tg_result tg_config_set_app(struct tg_config *config, int32_t api_id, const char *api_hash);
 
 // Starts a test DC on loopback (see TESTDC behaviour in the README). `options_json` is
 // NULL for the defaults, or a JSON object with any of "host", "port", "dcs", "key_pem",

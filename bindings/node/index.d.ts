@@ -9,6 +9,9 @@ export interface DcAddress {
   port: number;
 }
 
+/** An MTProto transport (core.telegram.org/mtproto/mtproto-transports). */
+export type Transport = 'abridged' | 'intermediate' | 'padded' | 'full';
+
 export interface ClientOptions {
   /** The DCs to use, the first the home DC. Absent: Telegram's production DCs. */
   dcs?: readonly DcAddress[] | null;
@@ -29,6 +32,18 @@ export interface ClientOptions {
   systemLangCode?: string;
   langPack?: string;
   langCode?: string;
+  /** The transport; default 'intermediate'. */
+  transport?: Transport;
+  /**
+   * Wrap the transport in obfuscated2, which networks that block MTProto often let through.
+   * Not with 'full': that combination throws a TypeError at once.
+   */
+  obfuscated?: boolean;
+  /** Start from a Telethon or GramJS string session (its DC and auth key). */
+  sessionString?: string | null;
+  /** The app of every call that names none (with `apiHash`; both or neither). */
+  apiId?: number | null;
+  apiHash?: string | null;
 }
 
 /** codeSettings of auth.sendCode. Everything absent: the defaults. */
@@ -47,9 +62,9 @@ export interface CodeSettings {
 export interface SendCodeParams {
   /** International format; '+', spaces, '-', '(' and ')' are ignored by Telegram. */
   phoneNumber: string;
-  /** A positive 32-bit integer, from my.telegram.org. */
-  apiId: number;
-  apiHash: string;
+  /** A positive 32-bit integer, from my.telegram.org. Absent (with `apiHash`): the client's app. */
+  apiId?: number;
+  apiHash?: string;
   settings?: CodeSettings | null;
 }
 
@@ -181,6 +196,16 @@ export interface TestDCOptions {
   faults?: string;
 }
 
+/** The test DC's counters (tg_testdc_stats_json's, in camelCase). */
+export interface TestDCStats {
+  [counter: string]: number;
+  authKeysCreated: number;
+  connections: number;
+  sendCodeCalls: number;
+  faultsInjected: number;
+  dhPairsReadyMade: number;
+}
+
 /** A code the test DC sent. */
 export interface TestDCCode {
   dc: number;
@@ -204,6 +229,8 @@ export class TestDC {
   readonly apiHash: string;
   /** The codes sent so far to a number. */
   codes(phoneNumber: string): TestDCCode[];
+  /** Its counters (auth keys created, connections, ...). */
+  stats(): TestDCStats;
   /** Stops every DC. Idempotent. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

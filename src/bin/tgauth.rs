@@ -25,7 +25,7 @@ options:
   --session FILE                keep the session (auth key, home DC) in FILE
   --timeout SECONDS             deadline of the request (default 10)
   --transport KIND              abridged | intermediate | padded | full (default intermediate)
-  --obfuscated                  wrap the transport in obfuscated2
+  --obfuscated                  wrap the transport in obfuscated2 (not with full)
   --json                        print the result as one line of JSON";
 
 struct Args {
@@ -105,6 +105,9 @@ fn config(a: &Args) -> Result<ClientConfig, String> {
         obfuscated: a.obfuscated,
         ..ClientConfig::default()
     };
+    // An impossible combination (--transport full --obfuscated) is a usage error, refused
+    // before anything connects.
+    c.validate().map_err(|e| e.message)?;
     for (id, addr) in &a.dcs {
         let (host, port) = addr
             .rsplit_once(':')

@@ -97,6 +97,42 @@ pub enum SessionFormat {
     GramJs,
 }
 
+impl ClientConfig {
+    /// Refuses what cannot work, before anything connects: the full transport under
+    /// obfuscated2 (obfuscated2 carries only abridged, intermediate and padded
+    /// intermediate), and an app with a non-positive api_id or an empty api_hash.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.obfuscated && self.transport == TransportKind::Full {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the full transport cannot be obfuscated: obfuscated2 carries only the \
+                 abridged, intermediate and padded intermediate transports",
+            ));
+        }
+        if let Some((api_id, api_hash)) = &self.app {
+            check_app(*api_id, api_hash)?;
+        }
+        Ok(())
+    }
+}
+
+/// An app's api_id must be positive and its api_hash non-empty.
+fn check_app(api_id: i32, api_hash: &str) -> Result<(), Error> {
+    if api_id <= 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("api_id must be positive, not {api_id}"),
+        ));
+    }
+    if api_hash.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "api_hash must not be empty",
+        ));
+    }
+    Ok(())
+}
+
 /// codeSettings with every flag off and nothing set: what a plain login sends.
 pub fn default_code_settings() -> types::CodeSettings {
     types::CodeSettings {
@@ -154,6 +190,7 @@ pub struct Client {
 impl Client {
     /// Builds a client, opening (and locking) its session file if it has one.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        config.validate()?;
         let mut fallback = SessionData {
             dc_options: HashMap::new(),
             ..SessionData::default()
@@ -498,6 +535,33 @@ impl Client {
             self.inner.session.update_login(|login| login.user = None)?;
         }
         self.inner.session.set_auth_key(dc, None)
+    }
+
+    /// The app of a call: the call's own when it names one (api_id and api_hash together),
+    /// else the one the client knows (the configuration's, or the first call's);
+    /// InvalidArgument when neither has one, or when the call
+    /// gives only half of one.
+    pub fn app_for(
+        &self,
+        api_id: Option<i32>,
+        api_hash: Option<&str>,
+    ) -> Result<(i32, String), Error> {
+        match (api_id, api_hash) {
+            (Some(id), Some(hash)) => {
+                check_app(id, hash)?;
+                Ok((id, hash.to_owned()))
+            }
+            (None, None) => self.app().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    "no app: give api_id and api_hash, in the config or in the call",
+                )
+            }),
+            _ => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "give api_id and api_hash together (or neither, to use the config's app)",
+            )),
+        }
     }
 }
 

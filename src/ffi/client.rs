@@ -482,10 +482,12 @@ fn code_settings(settings: *const tg_code_settings) -> Result<types::CodeSetting
 
 /// Asks for a login code (auth.sendCode). Arguments are checked and copied at once: on a
 /// refusal the result says why and the callback is never called. Limits: phone_number
-/// 1..=64 bytes, api_hash 1..=256 bytes, api_id > 0; in settings at most 64 logout tokens of
-/// at most 1 KiB, a token of at most 4096 bytes, and token and app_sandbox given together. On TG_RESULT_OK the
-/// callback is called exactly once, later, on a library thread: with the result, an error,
-/// or a cancellation (`tg_cancel`, `tg_client_free`).
+/// 1..=64 bytes, api_hash 1..=256 bytes, api_id > 0, or `api_id` 0 with `api_hash` NULL for
+/// the configuration's app (`tg_config_set_app`; refused when it has none); in settings at
+/// most 64 logout tokens of at most 1 KiB, a token of at most 4096 bytes, and token and
+/// app_sandbox given together. On TG_RESULT_OK the callback is called exactly once, later,
+/// on a library thread: with the result, an error, or a cancellation (`tg_cancel`,
+/// `tg_client_free`).
 ///
 /// # Safety
 /// `client` is NULL or from `tg_client_new`; strings are NULL or NUL-terminated;
@@ -513,19 +515,31 @@ pub unsafe extern "C" fn tg_send_code(
             Ok(p) if !p.trim().is_empty() => p,
             _ => return tg_result::TG_RESULT_INVALID_ARGUMENT,
         };
-        let hash = match unsafe { string_arg(api_hash, 256) } {
-            Ok(h) if !h.is_empty() => h,
-            _ => return tg_result::TG_RESULT_INVALID_ARGUMENT,
+        // SAFETY: non-NULL and from tg_client_new.
+        let shared = unsafe { &(*client).shared }.clone();
+        // api_id 0 and api_hash NULL: the configuration's app.
+        let call_app = if api_id == 0 && api_hash.is_null() {
+            None
+        } else {
+            match unsafe { string_arg(api_hash, super::config::MAX_API_HASH) } {
+                Ok(h) => Some(h),
+                Err(r) => return r,
+            }
         };
-        if api_id <= 0 {
-            return tg_result::TG_RESULT_INVALID_ARGUMENT;
-        }
+        let (api_id, hash) = match shared
+            .client
+            .app_for(call_app.is_some().then_some(api_id), call_app.as_deref())
+        {
+            Ok(app) => app,
+            Err(e) => {
+                log::warn!("tg_send_code: {e}");
+                return e.kind.into();
+            }
+        };
         let settings = match code_settings(settings) {
             Ok(s) => s,
             Err(r) => return r,
         };
-        // SAFETY: non-NULL and from tg_client_new.
-        let shared = unsafe { &(*client).shared }.clone();
         let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
         let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
         shared.requests.lock().insert(id, cancel_tx);

@@ -7,6 +7,10 @@ use std::time::Duration;
 use super::{guard, optional_string_arg, string_arg, tg_result, MAX_STRING};
 use crate::client::{resolve_v4, ClientConfig};
 use crate::protocol::handshake::rsa::RsaPublicKey;
+use crate::protocol::transport::TransportKind;
+
+/// The longest api_hash accepted (Telegram's are 32 hex digits).
+pub(crate) const MAX_API_HASH: usize = 256;
 
 /// A client configuration (opaque). Create with `tg_config_new`, free with `tg_config_free`.
 pub struct tg_config {
@@ -265,5 +269,94 @@ pub unsafe extern "C" fn tg_config_free(config: *mut tg_config) {
             // SAFETY: it came from Box::into_raw in tg_config_new.
             drop(unsafe { Box::from_raw(config) });
         }
+    })
+}
+
+/// The transport a client speaks (`tg_config_set_transport`). Values are never renumbered.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum tg_transport {
+    /// A 1-byte length (4 bytes from 508 bytes on), counted in 4-byte words.
+    TG_TRANSPORT_ABRIDGED = 0,
+    /// A 4-byte length (the default).
+    TG_TRANSPORT_INTERMEDIATE = 1,
+    /// Intermediate with 0 to 15 random bytes after each payload; meant for obfuscated2.
+    TG_TRANSPORT_PADDED = 2,
+    /// Length, sequence number, payload and CRC32. Cannot be obfuscated.
+    TG_TRANSPORT_FULL = 3,
+}
+
+/// The `TransportKind` of a `tg_transport` value; None for a value this version does not know.
+fn transport_kind(transport: u32) -> Option<TransportKind> {
+    use tg_transport::*;
+    Some(match transport {
+        t if t == TG_TRANSPORT_ABRIDGED as u32 => TransportKind::Abridged,
+        t if t == TG_TRANSPORT_INTERMEDIATE as u32 => TransportKind::Intermediate,
+        t if t == TG_TRANSPORT_PADDED as u32 => TransportKind::PaddedIntermediate,
+        t if t == TG_TRANSPORT_FULL as u32 => TransportKind::Full,
+        _ => return None,
+    })
+}
+
+/// Chooses the transport (a `tg_transport` value; default TG_TRANSPORT_INTERMEDIATE) and
+/// whether to wrap it in obfuscated2, which networks that block MTProto often let through.
+/// TG_RESULT_INVALID_ARGUMENT, with the configuration unchanged, for an unknown value and
+/// for TG_TRANSPORT_FULL with `obfuscated` (obfuscated2 cannot carry the full transport).
+///
+/// # Safety
+/// `config` is NULL or from `tg_config_new`.
+#[no_mangle]
+pub unsafe extern "C" fn tg_config_set_transport(
+    config: *mut tg_config,
+    transport: u32,
+    obfuscated: bool,
+) -> tg_result {
+    // Taken as an integer: a value from a newer header must not be undefined behaviour.
+    guard(tg_result::TG_RESULT_INTERNAL, || {
+        let config = config_mut!(config);
+        let Some(kind) = transport_kind(transport) else {
+            log::warn!("tg_config_set_transport: unknown transport {transport}");
+            return tg_result::TG_RESULT_INVALID_ARGUMENT;
+        };
+        let candidate = ClientConfig {
+            transport: kind,
+            obfuscated,
+            ..ClientConfig::default()
+        };
+        if let Err(e) = candidate.validate() {
+            log::warn!("tg_config_set_transport: {e}");
+            return e.kind.into();
+        }
+        config.transport = kind;
+        config.obfuscated = obfuscated;
+        tg_result::TG_RESULT_OK
+    })
+}
+
+/// Sets the app (api_id, api_hash) used in initConnection and by every call that names
+/// none: `tg_send_code` with `api_id` 0 and `api_hash` NULL uses it. `api_id` > 0;
+/// `api_hash` 1..=256 bytes of UTF-8, copied.
+///
+/// # Safety
+/// `config` is NULL or from `tg_config_new`; `api_hash` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn tg_config_set_app(
+    config: *mut tg_config,
+    api_id: i32,
+    api_hash: *const c_char,
+) -> tg_result {
+    guard(tg_result::TG_RESULT_INTERNAL, || {
+        let config = config_mut!(config);
+        let api_hash = try_arg!(unsafe { string_arg(api_hash, MAX_API_HASH) });
+        let candidate = ClientConfig {
+            app: Some((api_id, api_hash)),
+            ..ClientConfig::default()
+        };
+        if let Err(e) = candidate.validate() {
+            log::warn!("tg_config_set_app: {e}");
+            return e.kind.into();
+        }
+        config.app = candidate.app;
+        tg_result::TG_RESULT_OK
     })
 }

@@ -7,6 +7,10 @@ function abortError(signal) {
   return new AbortError('sendCode was aborted', { cause: signal.reason });
 }
 
+// Reads the session as a string session through the C ABI. Internal: for tests only (the
+// public export is `exportSession(format)`, not part of the client options).
+const kExportSessionString = Symbol('tgauth.exportSessionString');
+
 // The addon settles its promise with [error, sentCode] (it rejects only if that cannot be built).
 function unwrap([error, sentCode]) {
   if (error) throw fromNative(error);
@@ -14,15 +18,19 @@ function unwrap([error, sentCode]) {
 }
 
 /**
- * A tgauth client: one MTProto connection per DC, an optional session file.
+ * A tgauth client: one MTProto connection per DC, an optional session file or string.
  * With no `dcs`, Telegram's production DCs (or its test DCs with `testServers: true`).
+ * `transport` ('abridged', 'intermediate', 'padded', 'full') and `obfuscated` pick the
+ * wire format; `apiId` and `apiHash` are the app of every call that names none.
  */
 class Client {
   #native;
   #closed = false;
+  #hasApp = false;
 
   constructor(options = {}) {
     const config = validate.clientOptions(options);
+    this.#hasApp = config.apiId !== undefined;
     try {
       this.#native = new native.NativeClient(config);
     } catch (e) {
@@ -39,7 +47,7 @@ class Client {
     let request;
     let signal;
     try {
-      request = validate.sendCodeParams(params);
+      request = validate.sendCodeParams(params, this.#hasApp);
       ({ signal } = validate.requestOptions(options));
     } catch (e) {
       return Promise.reject(e);
@@ -69,6 +77,16 @@ class Client {
     });
   }
 
+  /** The session as a string session, or null before it has a key (internal). */
+  [kExportSessionString]() {
+    if (this.#closed) throw new CancelledError('the client is closed');
+    try {
+      return this.#native.exportSessionString();
+    } catch (e) {
+      throw classify(e);
+    }
+  }
+
   /** True once close() was called. */
   get closed() {
     return this.#closed;
@@ -91,4 +109,4 @@ if (typeof Symbol.dispose === 'symbol') {
   };
 }
 
-module.exports = { Client };
+module.exports = { Client, kExportSessionString };

@@ -85,6 +85,25 @@ class TestDC {
     }));
   }
 
+  /**
+   * Counters: { authKeysCreated, connections, sendCodeCalls, faultsInjected, dhPairsReadyMade }
+   * (tg_testdc_stats_json's, in camelCase).
+   */
+  stats() {
+    if (this.#stopping) throw new Error('the test DC is stopped');
+    let json;
+    try {
+      json = native.testdcStats(this.#handle);
+    } catch (e) {
+      throw classify(e);
+    }
+    const out = {};
+    for (const [key, value] of Object.entries(JSON.parse(json))) {
+      out[key.replace(/_([a-z])/g, (_, c) => c.toUpperCase())] = value;
+    }
+    return out;
+  }
+
   /** Stops every DC and closes their ports. Idempotent. */
   stop() {
     if (!this.#stopping) this.#stopping = native.testdcStop(this.#handle);

@@ -67,7 +67,38 @@ function array(value, what) {
 }
 
 const CLIENT_OPTIONS = ['dcs', 'rsaKeys', 'session', 'timeout', 'floodSleepThreshold', 'testServers', 'deviceModel',
-  'systemVersion', 'appVersion', 'systemLangCode', 'langPack', 'langCode'];
+  'systemVersion', 'appVersion', 'systemLangCode', 'langPack', 'langCode', 'transport', 'obfuscated', 'sessionString',
+  'apiId', 'apiHash'];
+
+// tg_transport values (never renumbered) by the names `transport` takes.
+const TRANSPORTS = Object.freeze({ abridged: 0, intermediate: 1, padded: 2, full: 3 });
+
+/** `transport` and `obfuscated` as tg_config_set_transport takes them; refuses what cannot work. */
+function transportOptions(transport, obfuscated) {
+  const name = transport ?? 'intermediate';
+  if (typeof name !== 'string') throw new TypeError(`transport must be a string, not ${describe(name)}`);
+  if (!Object.hasOwn(TRANSPORTS, name)) {
+    throw new RangeError(`transport must be one of ${Object.keys(TRANSPORTS).map((t) => `'${t}'`).join(', ')}, not '${name.slice(0, 40)}'`);
+  }
+  const wrapped = boolean(obfuscated ?? undefined, 'obfuscated') ?? false;
+  if (wrapped && name === 'full') {
+    throw new TypeError("the full transport cannot be obfuscated: obfuscated2 carries only 'abridged', 'intermediate' and 'padded'");
+  }
+  return { transport: TRANSPORTS[name], obfuscated: wrapped };
+}
+
+/** An app ({ apiId, apiHash }): both or neither. `where` names whose it is, for messages. */
+function app(apiId, apiHash, where) {
+  const id = apiId ?? undefined;
+  const hash = apiHash ?? undefined;
+  if (id === undefined && hash === undefined) return null;
+  if (id === undefined || hash === undefined) {
+    throw new TypeError(`give apiId and apiHash together${where === 'call' ? " (or neither, to use the Client's)" : ' (or neither)'}`);
+  }
+  const out = { apiId: integer(id, 'apiId', 1, INT32_MAX), apiHash: string(hash, 'apiHash', LIMITS.apiHash) };
+  if (out.apiHash === '') throw new RangeError('apiHash must not be empty');
+  return out;
+}
 
 /** Client options as the addon takes them. */
 function clientOptions(options) {
@@ -100,6 +131,10 @@ function clientOptions(options) {
   for (const key of ['deviceModel', 'systemVersion', 'appVersion', 'systemLangCode', 'langPack', 'langCode']) {
     out[key] = optionalString(o[key], key);
   }
+  Object.assign(out, transportOptions(o.transport, o.obfuscated));
+  out.sessionString = optionalString(o.sessionString, 'sessionString');
+  const clientApp = app(o.apiId, o.apiHash, 'client');
+  if (clientApp) Object.assign(out, clientApp);
   return out;
 }
 
@@ -133,14 +168,21 @@ function codeSettings(settings) {
   return out;
 }
 
-/** sendCode's first argument, checked. */
-function sendCodeParams(params) {
+/**
+ * sendCode's first argument, checked. Without apiId and apiHash the client's app is used
+ * (`hasApp`: the client has one); the result then carries apiId 0 and apiHash null, which
+ * tg_send_code reads as "the configuration's app".
+ */
+function sendCodeParams(params, hasApp = false) {
   const p = object(params, 'sendCode parameters');
   knownKeys(p, 'sendCode parameters', SEND_CODE_PARAMS);
+  const phoneNumber = string(p.phoneNumber, 'phoneNumber', LIMITS.phoneNumber);
+  const callApp = app(p.apiId, p.apiHash, 'call');
+  if (!callApp && !hasApp) throw new TypeError('no app: give apiId and apiHash, to the Client or to the call');
   return {
-    phoneNumber: string(p.phoneNumber, 'phoneNumber', LIMITS.phoneNumber),
-    apiId: integer(p.apiId, 'apiId', 1, INT32_MAX),
-    apiHash: string(p.apiHash, 'apiHash', LIMITS.apiHash),
+    phoneNumber,
+    apiId: callApp ? callApp.apiId : 0,
+    apiHash: callApp ? callApp.apiHash : null,
     settings: codeSettings(p.settings),
   };
 }
@@ -157,4 +199,4 @@ function requestOptions(options) {
   return { signal };
 }
 
-module.exports = { string, optionalString, integer, boolean, object, array, knownKeys, clientOptions, sendCodeParams, requestOptions, MAX_STRING_BYTES, INT32_MAX };
+module.exports = { string, optionalString, integer, boolean, object, array, knownKeys, clientOptions, sendCodeParams, requestOptions, MAX_STRING_BYTES, INT32_MAX, TRANSPORTS };

@@ -273,6 +273,7 @@ class NativeClient : public Napi::ObjectWrap<NativeClient> {
     return DefineClass(env, "NativeClient",
                        {InstanceMethod<&NativeClient::SendCode>("sendCode"),
                         InstanceMethod<&NativeClient::Cancel>("cancel"),
+                        InstanceMethod<&NativeClient::ExportSessionString>("exportSessionString"),
                         InstanceMethod<&NativeClient::Close>("close")});
   }
 
@@ -295,6 +296,7 @@ class NativeClient : public Napi::ObjectWrap<NativeClient> {
  private:
   Napi::Value SendCode(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value ExportSessionString(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info) {
     core_->Shutdown();
     return info.Env().Undefined();
@@ -363,6 +365,20 @@ void Check(Napi::Env env, tg_result r, const char* what) {
   throw e;
 }
 
+// Throws an error index.js classifies by `result`, with a message of our own.
+[[noreturn]] void Fail(Napi::Env env, tg_result r, const std::string& message) {
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("result", Napi::Number::New(env, static_cast<double>(r)));
+  e.Set("resultName", Napi::String::New(env, tg_result_str(r)));
+  throw e;
+}
+
+// A string tgauth returned, freed with tg_string_free.
+struct OwnedString {
+  char* s = nullptr;
+  ~OwnedString() { tg_string_free(s); }
+};
+
 struct ConfigGuard {
   tg_config* config = nullptr;
   ~ConfigGuard() { tg_config_free(config); }
@@ -370,7 +386,9 @@ struct ConfigGuard {
 
 // new NativeClient({ dcs: [{id, host, port}], rsaKeys: [pem], session, timeoutMs,
 //                   floodSleepThreshold, testServers, deviceModel, systemVersion, appVersion,
-//                   systemLangCode, langPack, langCode })  -- already validated by index.js.
+//                   systemLangCode, langPack, langCode, transport (a tg_transport value),
+//                   obfuscated, sessionString, apiId, apiHash })  -- already validated by
+//                   lib/validate.js; the core checks again.
 NativeClient::NativeClient(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeClient>(info), core_(std::make_shared<ClientCore>()) {
   Napi::Env env = info.Env();
@@ -442,6 +460,27 @@ NativeClient::NativeClient(const Napi::CallbackInfo& info)
                              lang ? lang->c_str() : nullptr),
           "tg_config_set_lang");
 
+  Napi::Value transport = o.Get("transport");
+  if (!transport.IsUndefined() && !transport.IsNull())
+    Check(env,
+          tg_config_set_transport(cfg.config, ArgUint32(env, transport, "transport"),
+                                  o.Get("obfuscated").ToBoolean().Value()),
+          "tg_config_set_transport");
+  if (auto session_string = ArgOptionalString(env, o.Get("sessionString"), "sessionString")) {
+    tg_result r = tg_config_set_session_string(cfg.config, session_string->c_str());
+    if (r == TG_RESULT_INVALID_ARGUMENT)
+      Fail(env, r, "sessionString is not a Telethon or GramJS string session");
+    Check(env, r, "tg_config_set_session_string");
+  }
+  Napi::Value api_id = o.Get("apiId");
+  if (!api_id.IsUndefined() && !api_id.IsNull()) {
+    uint32_t id = ArgUint32(env, api_id, "apiId");
+    if (id == 0 || id > INT32_MAX) throw Napi::RangeError::New(env, "apiId out of range");
+    std::string hash = ArgString(env, o.Get("apiHash"), "apiHash");
+    Check(env, tg_config_set_app(cfg.config, static_cast<int32_t>(id), hash.c_str()),
+          "tg_config_set_app");
+  }
+
   Check(env, tg_client_new(cfg.config, &core_->client), "tg_client_new");
 
   // The finalizer runs on the main thread when the function is gone: after Release, or at
@@ -472,16 +511,20 @@ NativeClient::NativeClient(const Napi::CallbackInfo& info)
   core_->tsfn.Unref(env);  // only pending requests keep the process alive
 }
 
-// sendCode(phone, apiId, apiHash, settings|null) -> [Promise<[error, sentCode]>, requestId]
+// sendCode(phone, apiId, apiHash|null, settings|null) -> [Promise<[error, sentCode]>, requestId]
+// apiId 0 with apiHash null: the client's app.
 Napi::Value NativeClient::SendCode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (core_->client == nullptr) throw Napi::Error::New(env, "the client is closed");
   std::string phone = ArgString(env, info[0], "phoneNumber");
   if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "apiId must be a number");
   double api_id = info[1].As<Napi::Number>().DoubleValue();
-  if (!(api_id >= 1 && api_id <= INT32_MAX) || api_id != static_cast<double>(static_cast<int32_t>(api_id)))
+  std::optional<std::string> api_hash = ArgOptionalString(env, info[2], "apiHash");
+  bool configs_app = api_id == 0 && !api_hash;
+  if (!configs_app && (!(api_id >= 1 && api_id <= INT32_MAX) ||
+                       api_id != static_cast<double>(static_cast<int32_t>(api_id))))
     throw Napi::RangeError::New(env, "apiId must be a positive 32-bit integer");
-  std::string api_hash = ArgString(env, info[2], "apiHash");
+  if (!configs_app && !api_hash) throw Napi::TypeError::New(env, "apiHash must be a string");
 
   tg_code_settings settings;
   std::memset(&settings, 0, sizeof settings);
@@ -527,7 +570,8 @@ Napi::Value NativeClient::SendCode(const Napi::CallbackInfo& info) {
   auto* request = new Request{core_->tsfn, deferred, std::nullopt, std::nullopt};
   uint64_t request_id = 0;
   tg_result r = tg_send_code(core_->client, phone.c_str(), static_cast<int32_t>(api_id),
-                             api_hash.c_str(), have_settings ? &settings : nullptr,
+                             api_hash ? api_hash->c_str() : nullptr,
+                             have_settings ? &settings : nullptr,
                              OnSendCodeDone, request, &request_id);
   if (r != TG_RESULT_OK) {
     // No callback will come: settle here, synchronously, with the core's verdict.
@@ -555,6 +599,17 @@ Napi::Value NativeClient::Cancel(const Napi::CallbackInfo& info) {
   uint64_t id = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
   if (core_->client == nullptr || !lossless) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, tg_cancel(core_->client, id) == TG_RESULT_OK);
+}
+
+// exportSessionString() -> string | null (null: no key yet)
+Napi::Value NativeClient::ExportSessionString(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (core_->client == nullptr) throw Napi::Error::New(env, "the client is closed");
+  OwnedString out;
+  tg_result r = tg_client_export_session_string(core_->client, &out.s);
+  if (r == TG_RESULT_NOT_FOUND) return env.Null();
+  Check(env, r, "tg_client_export_session_string");
+  return Napi::String::New(env, out.s ? out.s : "");
 }
 
 // ---- Test DC ----
@@ -663,6 +718,15 @@ Napi::Value TestdcCodes(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// testdcStats(handle) -> JSON string
+Napi::Value TestdcStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_testdc* dc = TestdcArg(env, info[0]);
+  OwnedString json;
+  Check(env, tg_testdc_stats_json(dc, &json.s), "tg_testdc_stats_json");
+  return Napi::String::New(env, json.s ? json.s : "{}");
+}
+
 Napi::Value ResultName(const Napi::CallbackInfo& info) {
   uint32_t r = ArgUint32(info.Env(), info[0], "result");
   return Napi::String::New(info.Env(), tg_result_str(static_cast<tg_result>(r)));
@@ -674,6 +738,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("testdcStart", Napi::Function::New<TestdcStart>(env, "testdcStart"));
   exports.Set("testdcStop", Napi::Function::New<TestdcStop>(env, "testdcStop"));
   exports.Set("testdcCodes", Napi::Function::New<TestdcCodes>(env, "testdcCodes"));
+  exports.Set("testdcStats", Napi::Function::New<TestdcStats>(env, "testdcStats"));
   exports.Set("resultName", Napi::Function::New<ResultName>(env, "resultName"));
   exports.Set("version", Napi::String::New(env, tg_version()));
   return exports;

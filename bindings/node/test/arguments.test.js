@@ -123,6 +123,11 @@ describe('Client options', () => {
       systemLangCode: 'en',
       langPack: '',
       langCode: 'en',
+      transport: 'padded',
+      obfuscated: true,
+      sessionString: null,
+      apiId: 1,
+      apiHash: 'x',
     });
     client.close();
     new Client().close(); // production Telegram, nothing contacted

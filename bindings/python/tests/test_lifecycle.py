@@ -229,7 +229,9 @@ def test_corrupt_session_file_is_a_session_error(dc: tgauth.TestDC, tmp_path: Pa
         (("+9996612345", "1", "h"), TypeError),
         (("+9996612345", True, "h"), TypeError),
         (("+9996612345", 1.0, "h"), TypeError),
-        (("+9996612345", 1, None), TypeError),
+        (("+9996612345", 1, None), ValueError),  # half an app
+        (("+9996612345", None, "h"), ValueError),  # half an app
+        (("+9996612345",), ValueError),  # no app: none in the client either
         (("+9996612345", 1, "h\x00"), ValueError),
         (("+9996612345", 1, "h" * 65537), ValueError),
         (("+9996612345", 1, "h", {"allow_app_hash": True}), TypeError),
@@ -265,8 +267,9 @@ def test_arguments_are_checked_on_every_call(
 ) -> None:
     # A good call first: what the client remembers of it must not let bad arguments through.
     assert isinstance(client.send_code(phone("999661"), dc.api_id, dc.api_hash), tgauth.SentCode)
-    bad_hashes: List[Any] = [None, dc.api_hash + "\x00", dc.api_hash + "\ud800"]
-    for bad_hash, error in zip(bad_hashes, [TypeError, ValueError, ValueError]):
+    # None: half an app (api_id without api_hash) is refused, not taken for the client's.
+    bad_hashes: List[Any] = [None, dc.api_hash + "\x00", dc.api_hash + "\ud800", b"hash"]
+    for bad_hash, error in zip(bad_hashes, [ValueError, ValueError, ValueError, TypeError]):
         with pytest.raises(error):
             client.send_code(phone("999661"), dc.api_id, bad_hash)
     bad_ids: List[Any] = [str(dc.api_id), float(dc.api_id), True, -dc.api_id]

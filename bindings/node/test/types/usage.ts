@@ -1,5 +1,5 @@
 // Compiled (never run) by types.test.js: what a TypeScript user writes.
-import { Client, TestDC, RpcError, TimeoutError, AbortError, errors, SentCode } from 'tgauth';
+import { Client, ClientOptions, TestDC, RpcError, TimeoutError, AbortError, errors, SentCode, Transport } from 'tgauth';
 
 async function main(): Promise<void> {
   const dc = await TestDC.start({ dcs: 3, codeLimit: 0, apps: [{ id: 1, hash: 'x' }] });
@@ -22,6 +22,13 @@ async function main(): Promise<void> {
       const amount: bigint = sent.amount;
       console.log(amount, sent.currency);
     }
+    const transport: Transport = 'abridged';
+    const options: ClientOptions = { dcs: dc.dcs, transport, obfuscated: true, sessionString: null, apiId: dc.apiId, apiHash: dc.apiHash };
+    const withApp = new Client(options);
+    await withApp.sendCode({ phoneNumber: '+9996621234' });
+    withApp.close();
+    const keys: number = dc.stats().authKeysCreated;
+    console.log(keys);
     const codes = dc.codes('+9996621234');
     console.log(codes[0].code, codes[0].dc, dc.fingerprint + 1n);
   } catch (e) {

@@ -20,7 +20,7 @@ from . import _log  # noqa: F401 - first: installs the log sink before anything 
 from . import errors
 from ._ffi import library_path
 from ._ffi import version as _library_version
-from .client import Client, DcOption
+from .client import Client, DcOption, Transport
 from .errors import (
     CancelledError,
     Error,
@@ -61,6 +61,7 @@ __all__ = [
     "SessionError",
     "TestDC",
     "TimeoutError",
+    "Transport",
     "errors",
     "library_path",
     "library_version",

@@ -85,6 +85,10 @@ RESULT_IO = 11
 tg_code_type = c_uint32
 CODE_TYPE_NONE = 0
 
+tg_transport = c_uint32
+#: tg_transport values by the names Client(transport=...) takes.
+TRANSPORTS = {"abridged": 0, "intermediate": 1, "padded": 2, "full": 3}
+
 tg_sent_code_kind = c_uint32
 SENT_CODE_KIND_CODE = 0
 SENT_CODE_KIND_SUCCESS = 1
@@ -217,6 +221,9 @@ _declare("tg_config_add_dc", tg_result, tg_config_p, c_int32, c_char_p, c_uint16
 _declare("tg_config_add_rsa_key", tg_result, tg_config_p, c_char_p)
 _declare("tg_config_use_test_servers", tg_result, tg_config_p)
 _declare("tg_config_set_session_path", tg_result, tg_config_p, c_char_p)
+_declare("tg_config_set_session_string", tg_result, tg_config_p, c_char_p)
+_declare("tg_config_set_transport", tg_result, tg_config_p, tg_transport, c_bool)
+_declare("tg_config_set_app", tg_result, tg_config_p, c_int32, c_char_p)
 _declare("tg_config_set_timeout_ms", tg_result, tg_config_p, c_uint32)
 _declare("tg_config_set_flood_sleep_threshold", tg_result, tg_config_p, c_uint32)
 _declare("tg_config_set_device", tg_result, tg_config_p, c_char_p, c_char_p, c_char_p)
@@ -238,6 +245,8 @@ _declare(
     POINTER(c_uint64),
 )
 _declare("tg_cancel", tg_result, tg_client_p, c_uint64)
+# Returns an owned string: declared as a raw pointer so it can be handed back to tg_string_free.
+_declare("tg_client_export_session_string", tg_result, tg_client_p, POINTER(c_void_p))
 
 _declare("tg_testdc_start", tg_result, c_char_p, POINTER(tg_testdc_p))
 _declare("tg_testdc_info_json", c_char_p, tg_testdc_p)

@@ -17,7 +17,7 @@ import itertools
 import os
 import threading
 import weakref
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _args, _ffi, _log
 from ._handle import Handle
@@ -45,10 +45,13 @@ from .types import (
     _result,
 )
 
-__all__ = ["Client", "DcOption"]
+__all__ = ["Client", "DcOption", "Transport"]
 
 #: One data center: ``{"id": 2, "host": "149.154.167.50", "port": 443}``.
 DcOption = Mapping[str, Any]
+
+#: The MTProto transports ``Client(transport=...)`` takes.
+Transport = Literal["abridged", "intermediate", "padded", "full"]
 
 _Outcome = Union[SentCodeResult, Error]
 
@@ -404,8 +407,14 @@ class Client(Handle):
     ``rsa_keys`` are the servers' PKCS#1 PEM public keys. ``session`` is a file where the auth
     keys and the home DC are kept between runs (created with mode 0600). ``timeout`` bounds
     each request, in seconds. A FLOOD_WAIT of at most ``flood_sleep_threshold`` seconds is
-    slept through and the request retried (0: never). The other keywords are sent in
-    initConnection; None keeps the library's defaults.
+    slept through and the request retried (0: never).
+
+    ``transport`` is "abridged", "intermediate" (the default), "padded" or "full";
+    ``obfuscated=True`` wraps it in obfuscated2, which networks that block MTProto often let
+    through (not the full transport: that combination raises ValueError). ``session_string``
+    starts from a Telethon or GramJS string session (its DC and auth key). ``api_id`` and
+    ``api_hash``, given together, are the app every call uses unless it names its own.
+    The other keywords are sent in initConnection; None keeps the library's defaults.
 
     One client serves any number of concurrent requests, from any threads. Close it with
     ``close()`` or a ``with`` block: requests still in flight then fail with
@@ -426,6 +435,11 @@ class Client(Handle):
         lang_pack: Optional[str] = None,
         lang_code: Optional[str] = None,
         test_servers: bool = False,
+        transport: Transport = "intermediate",
+        obfuscated: bool = False,
+        session_string: Optional[str] = None,
+        api_id: Optional[int] = None,
+        api_hash: Optional[str] = None,
     ) -> None:
         # Check everything before the library sees any of it.
         dc_list = _dc_options(dcs)
@@ -450,6 +464,9 @@ class Client(Handle):
             _args.optional_c_string(lang_code, "lang_code"),
         ]
         use_test_servers = _args.c_bool(test_servers, "test_servers")
+        transport_value = _transport(transport, _args.c_bool(obfuscated, "obfuscated"))
+        session_string_data = _args.optional_c_string(session_string, "session_string")
+        app = _app(api_id, api_hash)
 
         _log.sync_log_level()
         lib = _ffi.lib
@@ -464,6 +481,12 @@ class Client(Handle):
                 check(lib.tg_config_add_rsa_key(config, key), "tg_config_add_rsa_key")
             if session_path is not None:
                 check(lib.tg_config_set_session_path(config, session_path), "tg_config_set_session_path")
+            if session_string_data is not None:
+                if lib.tg_config_set_session_string(config, session_string_data) != _ffi.RESULT_OK:
+                    raise ValueError("session_string is not a Telethon or GramJS string session")
+            check(lib.tg_config_set_transport(config, transport_value, obfuscated), "tg_config_set_transport")
+            if app is not None:
+                check(lib.tg_config_set_app(config, *app), "tg_config_set_app")
             check(lib.tg_config_set_timeout_ms(config, timeout_ms), "tg_config_set_timeout_ms")
             check(lib.tg_config_set_flood_sleep_threshold(config, flood_sleep), "tg_config_set_flood_sleep_threshold")
             if any(v is not None for v in device):
@@ -475,6 +498,7 @@ class Client(Handle):
         finally:
             lib.tg_config_free(config)
         assert client.value is not None
+        self._has_app = app is not None
         self._api_hashes: Dict[str, bytes] = {}
         # tg_send_code writes each request's id here; read under self._lock, which every call
         # holds.
@@ -506,9 +530,17 @@ class Client(Handle):
         """Check and encode the arguments, then start tg_send_code; the answer goes to
         ``recipient.deliver(context, outcome)``. Returns the request's id."""
         phone_data = _args.c_string(phone, "phone")
-        if type(api_id) is not int or not 0 < api_id <= _args.INT32_MAX:
-            api_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
-        api_hash_data = self._api_hash(api_hash)
+        api_hash_data: Optional[bytes]
+        if api_id is None and api_hash is None:
+            if not self._has_app:
+                raise ValueError("no app: give api_id and api_hash, to the Client or to the call")
+            api_id, api_hash_data = 0, None  # the library uses the client's app
+        elif api_id is None or api_hash is None:
+            raise ValueError("give api_id and api_hash together (or neither, to use the Client's)")
+        else:
+            if type(api_id) is not int or not 0 < api_id <= _args.INT32_MAX:
+                api_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
+            api_hash_data = self._api_hash(api_hash)
         settings_arg = None if settings is None else _CodeSettingsArg(settings)
         token = _register(recipient, context)
         try:
@@ -544,12 +576,13 @@ class Client(Handle):
     def send_code(
         self,
         phone: str,
-        api_id: int,
-        api_hash: str,
+        api_id: Optional[int] = None,
+        api_hash: Optional[str] = None,
         settings: Optional[CodeSettings] = None,
     ) -> SentCodeResult:
         """Send a login code to ``phone`` (auth.sendCode) and wait for the answer.
 
+        ``api_id`` and ``api_hash`` name the app; leave both out to use the Client's.
         Follows PHONE_MIGRATE / NETWORK_MIGRATE to the right DC, and sleeps through short
         FLOOD_WAITs (see ``flood_sleep_threshold``). Returns ``SentCode`` (or
         ``SentCodeSuccess`` / ``SentCodePaymentRequired``); raises ``tgauth.RpcError``
@@ -572,8 +605,8 @@ class Client(Handle):
     async def send_code_async(
         self,
         phone: str,
-        api_id: int,
-        api_hash: str,
+        api_id: Optional[int] = None,
+        api_hash: Optional[str] = None,
         settings: Optional[CodeSettings] = None,
     ) -> SentCodeResult:
         """``send_code`` for asyncio: awaits the answer without blocking the loop.
@@ -599,6 +632,34 @@ def _unwrap(outcome: _Outcome) -> SentCodeResult:
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
+
+
+def _transport(transport: Any, obfuscated: bool) -> int:
+    """The tg_transport value of ``transport``, refusing what cannot work."""
+    if not isinstance(transport, str):
+        raise TypeError(f"transport must be str, not {type(transport).__name__}")
+    value = _ffi.TRANSPORTS.get(transport)
+    if value is None:
+        raise ValueError(f"transport must be one of {', '.join(map(repr, _ffi.TRANSPORTS))}, not {transport!r}")
+    if obfuscated and transport == "full":
+        raise ValueError(
+            "the full transport cannot be obfuscated: obfuscated2 carries only 'abridged', "
+            "'intermediate' and 'padded'"
+        )
+    return value
+
+
+def _app(api_id: Any, api_hash: Any) -> Optional[Tuple[int, bytes]]:
+    """The Client's app, checked: both or neither."""
+    if api_id is None and api_hash is None:
+        return None
+    if api_id is None or api_hash is None:
+        raise ValueError("give api_id and api_hash together (or neither)")
+    app_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
+    app_hash = _args.c_string(api_hash, "api_hash")
+    if not app_hash:
+        raise ValueError("api_hash must not be empty")
+    return app_id, app_hash
 
 
 def _dc_options(dcs: Optional[Sequence[DcOption]]) -> List[Any]:
