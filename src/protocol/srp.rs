@@ -176,9 +176,9 @@ pub fn server_check(
     let u = hash(&[&g_a[..], &srp_b[..]]);
     // S = (g_a v^u)^b; u is public.
     let v_u = Zeroizing::new(dh::modpow_2048(v, &u, &group.p));
+    let v_u_limbs = Zeroizing::new(limbs(&v_u[..]));
+    let base_limbs = Zeroizing::new(group.ctx.mul(&group.ctx.to_mont(&limbs(g_a)), &v_u_limbs));
     let mut base = Zeroizing::new([0u8; 256]);
-    let v_u = Zeroizing::new(limbs(&v_u[..]));
-    let base_limbs = Zeroizing::new(group.ctx.mul(&group.ctx.to_mont(&limbs(g_a)), &v_u));
     limbs_to_be_bytes(&*base_limbs, &mut *base);
     let s = Zeroizing::new(dh::modpow_2048(&*base, b, &group.p));
     let expected = group.m1(salt1, salt2, g_a, srp_b, &s);
@@ -582,7 +582,7 @@ mod tests {
             let salt1 = rng.some_bytes(1, 65);
             let salt2 = rng.some_bytes(1, 33);
             let password = rng.some_bytes(0, 40);
-            // Some g_b shorter than 256 bytes (leading zeros dropped, as TL may carry it).
+            // Every third srp_B is shorter than 256 bytes: both sides left-pad it.
             let g_b = rng.below_p();
             let srp_b = if round % 3 == 2 { &g_b[3..] } else { &g_b[..] };
             let a: [u8; 256] = arr(&rng.bytes(256));
