@@ -5,16 +5,25 @@
 //! (`libtgauth.so.0`): `make install` installs `libtgauth.so.X.Y.Z` with the symlinks, and
 //! programs linked against it record the soname, not the unversioned name.
 
+/// Targets whose shared libraries are ELF with a DT_SONAME (macOS and Windows name theirs otherwise).
+const ELF_WITH_SONAME: &[&str] = &[
+    "linux",
+    "android",
+    "freebsd",
+    "netbsd",
+    "openbsd",
+    "dragonfly",
+    "solaris",
+    "illumos",
+];
+
 fn main() {
     let crate_dir = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
     let out_dir = std::env::var("OUT_DIR").expect("set by cargo");
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if matches!(
-        target_os.as_str(),
-        "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "solaris" | "illumos"
-    ) {
+    if ELF_WITH_SONAME.contains(&target_os.as_str()) {
         let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("set by cargo");
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtgauth.so.{major}");
     }

@@ -67,7 +67,13 @@ readelf -d "$work/send_code_pc" | grep -q "NEEDED.*\[libtgauth.so.$major\]" ||
     fail "the pkg-config build does not record libtgauth.so.$major"
 LD_LIBRARY_PATH="$prefix/lib" "$work/send_code_pc" >"$work/pc.out" || { cat "$work/pc.out"; fail "send_code (pkg-config) failed"; }
 grep -q "phone_code_hash=" "$work/pc.out" || fail "send_code (pkg-config) printed no phone_code_hash"
-echo "test-install: pkg-config build (libtgauth.so.$major) sent a code"
+# shellcheck disable=SC2046
+"$cc" "${cflags[@]}" "$root/examples/c/send_code.c" $(pkg-config --cflags tgauth) \
+    "$(pkg-config --variable=libdir tgauth)/libtgauth.a" -lpthread -ldl -lm -o "$work/send_code_pc_static"
+if readelf -d "$work/send_code_pc_static" | grep -q "NEEDED.*libtgauth"; then fail "the static pkg-config build links libtgauth.so"; fi
+"$work/send_code_pc_static" >"$work/pc_static.out" || { cat "$work/pc_static.out"; fail "send_code (pkg-config, static) failed"; }
+grep -q "phone_code_hash=" "$work/pc_static.out" || fail "send_code (pkg-config, static) printed no phone_code_hash"
+echo "test-install: pkg-config builds (libtgauth.so.$major, libtgauth.a) sent codes"
 
 # --- CMake --------------------------------------------------------------------------------------
 # Moved first: the CMake package must not depend on where it was installed.
