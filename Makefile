@@ -91,7 +91,8 @@ test-install: build
 
 # The artifacts users install without a toolchain: the wheel (fresh venv, no cargo on PATH,
 # auditwheel checks its manylinux tag) and the npm tarball (prebuilt addon, no compiler on
-# PATH). After test-python, whose build of the wheel's library cargo then reuses.
+# PATH). In `make test` it runs after test-python, whose build of the wheel's library (cargo rustc
+# with setuptools-rust's flags, in target/) the wheel build then finds up to date.
 test-packages: build $(VENV)/bin/python
 	VENV=$(VENV) bash packaging/test-wheel.sh
 	TGAUTH_LIB_DIR=$(LIB_DIR) bash packaging/test-npm.sh
@@ -129,4 +130,4 @@ soak: build
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) bindings/node/node_modules bindings/node/build
+	rm -rf $(VENV) bindings/node/node_modules bindings/node/build bindings/node/prebuilds

@@ -96,7 +96,7 @@ function buildFromSource() {
 /** Why this install builds from source even if a prebuilt addon is there, or null. */
 function sourceBuildWanted() {
   if (process.env.TGAUTH_BUILD_FROM_SOURCE === '1' || process.env.npm_config_build_from_source === 'true') {
-    return 'TGAUTH_BUILD_FROM_SOURCE is set';
+    return 'asked for: TGAUTH_BUILD_FROM_SOURCE=1 or --build-from-source';
   }
   if (process.env.TGAUTH_LIB_DIR) return 'TGAUTH_LIB_DIR is set';
   const root = repoRoot();
