@@ -155,6 +155,10 @@ struct Pending {
     written_in: Option<u64>,
     /// The top-level msg_id it last went out in: its own, or its container's.
     sent_in: i64,
+    /// Written on a connection that broke before its answer came: the server may have
+    /// acted on it, and only a resend under the same msg_id (in this session) is answered
+    /// from its memory instead of being done again.
+    maybe_done: bool,
     /// Resends the server asked for.
     resends: u32,
     /// The msg_id and seq_no it was last sent with, kept for a resend after reconnecting.
@@ -302,6 +306,7 @@ impl Actor {
             }
             for p in resend.iter_mut() {
                 p.written_in = None;
+                p.maybe_done = true;
             }
             for p in resend.into_iter().rev() {
                 self.queue.push_front(p);
@@ -378,6 +383,7 @@ impl Actor {
             attempts: 0,
             written_in: None,
             sent_in: 0,
+            maybe_done: false,
             resends: 0,
             sent_as: None,
             body: None,
@@ -700,7 +706,10 @@ impl Actor {
                 (Some((id, seq, body)), []) => {
                     write_envelope(self.salt, self.session_id, *id, *seq, body, &mut plain)
                 }
-                (None, [p]) => {
+                // One that may have been done goes in a container even alone: the server
+                // checks (and remembers) a top-level msg_id before the salt and time, so
+                // only inside a container can the same msg_id be refused and sent again.
+                (None, [p]) if !p.maybe_done => {
                     let (id, seq) = p.sent_as.expect("assigned above");
                     top_id = id;
                     let body = p.wire_body();
@@ -912,7 +921,7 @@ impl Actor {
                     }
                     _ => {}
                 }
-                self.resend_new_ids(&affected);
+                self.resend_refused(&affected);
                 Ok(())
             }
             MSGS_ACK | MSG_RESEND_REQ | MSGS_STATE_REQ => {
@@ -931,6 +940,34 @@ impl Actor {
                 Ok(())
             }
         }
+    }
+
+    /// Moves requests whose message the server refused (a wrong salt, msg_id time) back to
+    /// the queue. One that may have been done already keeps its msg_id while the server
+    /// would still take it, so the server answers it from its memory; the others go out
+    /// under new msg_ids.
+    fn resend_refused(&mut self, ids: &[i64]) {
+        let now = self.clock.now_secs();
+        let (keep, renew): (Vec<i64>, Vec<i64>) = ids.iter().partition(|id| {
+            self.sent.get(id).is_some_and(|p| {
+                p.maybe_done && now - message::msg_id_time(**id) < message::MAX_PAST_SECS - 60
+            })
+        });
+        for id in keep {
+            let Some(mut p) = self.sent.remove(&id) else {
+                continue;
+            };
+            p.resends += 1;
+            if p.resends >= MAX_RESENDS {
+                let _ = p.inv.reply.send(Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the server kept refusing the request's message",
+                )));
+                continue;
+            }
+            self.queue.push_front(p);
+        }
+        self.resend_new_ids(&renew);
     }
 
     /// Moves sent requests back to the queue to go out again under new msg_ids.
