@@ -98,7 +98,7 @@ pub(crate) fn decrypt_with_hash<T>(
     if padding > 15 {
         return Err(security("more than 15 padding bytes"));
     }
-    if Sha1::digest(&buf[20..20 + len])[..] != buf[..20] {
+    if !ct_eq(&Sha1::digest(&buf[20..20 + len]), &buf[..20]) {
         return Err(security("SHA1 of the inner data does not match"));
     }
     Ok(value)
@@ -111,6 +111,13 @@ pub(crate) fn parse_prefix<T: grammers_tl_types::Deserializable>(
     let mut cursor = grammers_tl_types::Cursor::from_slice(data);
     let value = T::deserialize(&mut cursor).map_err(protocol)?;
     Ok((value, cursor.pos()))
+}
+
+/// Byte-string equality whose time does not depend on the contents (hashes derived from
+/// secrets: new_nonce_hashN, the SHA1 inside the DH answers).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    bool::from(a.ct_eq(b))
 }
 
 /// The lower 128 bits of SHA1(new_nonce), as server_DH_params_fail carries.
