@@ -155,7 +155,7 @@ pub fn encrypt_with_padding(
     padding: &[u8],
     out: &mut Vec<u8>,
 ) {
-    debug_assert!((plaintext.len() + padding.len()) % 16 == 0);
+    debug_assert!((plaintext.len() + padding.len()).is_multiple_of(16));
     let start = out.len();
     out.extend_from_slice(&key.id);
     out.extend_from_slice(&[0; 16]);
@@ -183,7 +183,7 @@ pub fn decrypt<'a>(
     sender: Side,
     frame: &'a mut [u8],
 ) -> Result<&'a mut [u8], CipherError> {
-    if frame.len() < 24 + 16 || (frame.len() - 24) % 16 != 0 {
+    if frame.len() < 24 + 16 || !(frame.len() - 24).is_multiple_of(16) {
         return Err(CipherError::BadLength);
     }
     if frame[..8] != key.id {

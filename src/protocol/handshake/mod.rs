@@ -82,7 +82,7 @@ pub(crate) fn decrypt_with_hash<T>(
     iv: &[u8; 32],
     parse: impl FnOnce(&[u8]) -> Result<(T, usize), HandshakeError>,
 ) -> Result<T, HandshakeError> {
-    if encrypted.is_empty() || encrypted.len() % 16 != 0 {
+    if encrypted.is_empty() || !encrypted.len().is_multiple_of(16) {
         return Err(security("encrypted data length not a multiple of 16"));
     }
     let mut buf = encrypted.to_vec();

@@ -939,7 +939,7 @@ impl<const L: usize> Amm<L> {
     ///
     /// If `R'` is not above `4 R` (`L` too small for `N`), or `ROWS` is not a multiple of 4.
     fn new<const N: usize>(ctx: &MontyCtx<N>) -> Self {
-        const { assert!(L >= 8 && L % 4 == 0) };
+        const { assert!(L >= 8 && L.is_multiple_of(4)) };
         let rows_bits = DIGIT_BITS as usize * Self::ROWS;
         assert!(
             rows_bits >= 64 * N + 2,

@@ -44,7 +44,7 @@ impl FrameEncoder {
         }
         match self.kind {
             TransportKind::PaddedIntermediate => {}
-            _ if len % 4 != 0 => return Err(TransportError::BadLength),
+            _ if !len.is_multiple_of(4) => return Err(TransportError::BadLength),
             _ => {}
         }
         let limit = match self.kind {
@@ -266,7 +266,7 @@ impl FrameDecoder {
                 let padded = self.kind == TransportKind::PaddedIntermediate;
                 // Padding makes any length possible under padded intermediate. Otherwise,
                 // MTProto payloads are made of 4-byte words.
-                if !padded && len % 4 != 0 {
+                if !padded && !len.is_multiple_of(4) {
                     return Err(TransportError::BadLength);
                 }
                 FrameLayout {
@@ -281,7 +281,7 @@ impl FrameDecoder {
                 }
                 let total = read_u32_le(buf) as usize;
                 // Length, seqno and CRC alone take 12 bytes, and a payload is whole words.
-                if total < FULL_OVERHEAD || total % 4 != 0 {
+                if total < FULL_OVERHEAD || !total.is_multiple_of(4) {
                     return Err(TransportError::BadLength);
                 }
                 FrameLayout {

@@ -51,7 +51,7 @@ impl RsaPrivateKey {
     /// CSPRNG. Sizes under the crate's 1024-bit floor (only tests use them) go through its
     /// hazmat generator.
     pub fn generate(bits: usize) -> Result<Self, RsaError> {
-        if !(512..=8192).contains(&bits) || bits % 2 != 0 {
+        if !(512..=8192).contains(&bits) || !bits.is_multiple_of(2) {
             return Err(RsaError::KeyGeneration(
                 "size must be even, 512 to 8192 bits",
             ));
@@ -183,7 +183,7 @@ impl RsaPrivateKey {
         let n = self.key.n();
         let c = BoxedUint::from_be_slice(block, n.bits_precision())
             .map_err(|_| RsaError::BlockOutOfRange)?;
-        if &c >= n.as_ref() {
+        if c >= n.as_ref() {
             return Err(RsaError::BlockOutOfRange);
         }
         let m = Zeroizing::new(

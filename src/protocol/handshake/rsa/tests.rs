@@ -102,7 +102,7 @@ static OPENSSL_KEY: Lazy<RsaPrivateKey> =
 static GENERATED_KEY: Lazy<RsaPrivateKey> = Lazy::new(|| RsaPrivateKey::generate(2048).unwrap());
 
 fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0);
+    assert!(s.len().is_multiple_of(2));
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
