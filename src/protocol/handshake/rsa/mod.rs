@@ -10,7 +10,7 @@
 //! publishes) or SubjectPublicKeyInfo (`PUBLIC KEY`); private keys from PKCS#1
 //! (`RSA PRIVATE KEY`) or unencrypted PKCS#8 (`PRIVATE KEY`). The DER is read and written by
 //! RustCrypto's `der`, `pkcs1`, `pkcs8` and `spki` crates, the PEM armour by `der`'s
-//! `pem-rfc7468` ([`encoding`]); hostile input yields an [`RsaError`], never a panic.
+//! `pem-rfc7468` (`encoding.rs`); hostile input yields an [`RsaError`], never a panic.
 //!
 //! The two sides use different arithmetic, each for a measured reason:
 //!
@@ -20,9 +20,7 @@
 //!   the consistency checks, and the raw private operation through
 //!   `rsa::hazmat::rsa_decrypt_and_check` (constant-time CRT on `crypto-bigint`, then a
 //!   public-exponent check against faults). No blinding: the test DC is local, and the
-//!   schemes pad for themselves. Measured with `cargo bench --bench micro -- rsa` (the
-//!   `rsa_decrypt_raw_2048` group, Intel Core i9-10900K-class AVX2 machine, see
-//!   [`private`]'s doc for the figures).
+//!   schemes pad for themselves. `private.rs` has the measurement that chose it.
 //!
 //! Secret temporaries (RSA_PAD's `temp_key`, the padded plaintext that carries
 //! `new_nonce`, the decrypted blocks) are wiped on drop with `zeroize`; the private key's

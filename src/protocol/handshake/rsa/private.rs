@@ -3,16 +3,21 @@
 //!
 //! The raw operation is `rsa::hazmat::rsa_decrypt_and_check` without blinding: a
 //! constant-time CRT exponentiation on `crypto-bigint`'s `BoxedMontyForm`, then `m^e == c`
-//! checked against faults. Measured with `cargo bench --bench micro -- rsa_decrypt_raw`
-//! (criterion, one 2048-bit block, AMD EPYC with AVX2, 2 logical CPUs):
+//! checked against faults. Measured against the CRT on [`super::super::monty`] it replaces,
+//! on one 2048-bit key and block, alternating the two 200 times per run (thread CPU time,
+//! medians; AMD EPYC with AVX2, 2 logical CPUs, the machine BENCHMARKS.md was measured on,
+//! here under a load average of about 9):
 //!
-//! | implementation | time per block |
-//! | --- | --- |
-//! | our CRT on [`super::super::monty`] (before) | 1.36 ms |
-//! | `rsa` 0.10 `rsa_decrypt_and_check` | 1.42 ms |
+//! | run | our CRT (before) | `rsa` 0.10 | `rsa` / ours |
+//! | --- | --- | --- | --- |
+//! | 1 | 2.51 ms | 2.37 ms | 0.94 |
+//! | 2 | 2.63 ms | 2.46 ms | 0.93 |
+//! | 3 | 2.58 ms | 2.44 ms | 0.95 |
 //!
-//! 1.04x ours: within the 1.03-1.06x measured before the move, and one block per
-//! handshake on the test DC only, so the well-kept crate wins.
+//! (criterion's `handshake/rsa_pad/decrypt_server` gave 2.59 ms before the move on the
+//! same loaded machine.) The crate is no slower here (an outside audit on an Intel AVX2
+//! machine measured it at 1.03-1.06x ours), one block per handshake on the test DC only:
+//! the well-kept crate wins.
 
 use std::fmt;
 
