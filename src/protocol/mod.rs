@@ -7,6 +7,7 @@ pub mod cipher;
 pub mod handshake;
 pub mod message;
 pub mod random;
+pub mod srp;
 pub mod transport;
 
 /// Which end of a connection the code runs on.
