@@ -24,7 +24,12 @@ pub(crate) struct Pushes {
 }
 
 impl Pushes {
-    pub fn register(&self, dc_id: i32, auth_key_id: i64, tx: UnboundedSender<Vec<u8>>) -> Registration {
+    pub fn register(
+        &self,
+        dc_id: i32,
+        auth_key_id: i64,
+        tx: UnboundedSender<Vec<u8>>,
+    ) -> Registration {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let key = (dc_id, auth_key_id);
         self.by_key.lock().entry(key).or_default().push((id, tx));

@@ -180,7 +180,10 @@ pub fn test_user(phone_digits: &str) -> types::User {
 }
 
 /// The `auth.authorization` that signs an account in.
-pub fn authorization(account: &Account, future_auth_token: Option<Vec<u8>>) -> types::auth::Authorization {
+pub fn authorization(
+    account: &Account,
+    future_auth_token: Option<Vec<u8>>,
+) -> types::auth::Authorization {
     types::auth::Authorization {
         setup_password_required: false,
         otherwise_relogin_days: None,
@@ -208,7 +211,11 @@ impl LoginDesk {
 
     /// Who the auth key `auth_key_id` on DC `dc_id` is signed in as.
     pub fn signed_in(&self, dc_id: i32, auth_key_id: i64) -> Option<Signed> {
-        self.state.lock().signed_in.get(&(dc_id, auth_key_id)).cloned()
+        self.state
+            .lock()
+            .signed_in
+            .get(&(dc_id, auth_key_id))
+            .cloned()
     }
 
     /// The account a key is signed in to, or 401 AUTH_KEY_UNREGISTERED.
@@ -248,7 +255,10 @@ mod tests {
         assert!(d.account("9996731234").unwrap().has_password);
         assert_eq!(d.account("9996831234"), None);
         // X outside 1..=dcs: an ordinary number.
-        assert_eq!(d.account("9996841234"), Some(Account::of_number("9996841234", false)));
+        assert_eq!(
+            d.account("9996841234"),
+            Some(Account::of_number("9996841234", false))
+        );
         assert_eq!(d.account("9996741234").map(|a| a.has_password), Some(false));
         assert!(d.account("9998801123").is_some());
         assert_eq!(table_dc("9996731234", 3), Some(3));

@@ -60,7 +60,9 @@ impl Answer {
     pub fn encode(&self, _layer: i32) -> Vec<u8> {
         match self {
             Answer::SentCode(a) => a.to_bytes(),
-            Answer::Authorization(a) => enums::auth::Authorization::Authorization(a.clone()).to_bytes(),
+            Answer::Authorization(a) => {
+                enums::auth::Authorization::Authorization(a.clone()).to_bytes()
+            }
             Answer::SignUpRequired(a) => {
                 enums::auth::Authorization::SignUpRequired(a.clone()).to_bytes()
             }

@@ -32,12 +32,19 @@ impl LoginDesk {
         let given = req.bot_auth_token.as_bytes();
         let ours = self.bot_token.as_bytes();
         let same = given.len() == ours.len()
-            && given.iter().zip(ours).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            && given
+                .iter()
+                .zip(ours)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
         if !same {
             return Err(RpcError::new(400, "ACCESS_TOKEN_INVALID"));
         }
         if ctx.dc_id != self.bot_dc() {
-            return Err(RpcError::new(303, format!("USER_MIGRATE_{}", self.bot_dc())));
+            return Err(RpcError::new(
+                303,
+                format!("USER_MIGRATE_{}", self.bot_dc()),
+            ));
         }
         self.state
             .lock()
@@ -68,17 +75,32 @@ mod tests {
         let token = d.bot_token().to_owned();
         assert!(token.starts_with(&format!("{BOT_USER_ID}:")));
         let err = |r: Result<Answer, RpcError>| r.unwrap_err();
-        assert_eq!(err(d.import_bot_authorization(&ctx(1), &import(&token))), RpcError::new(303, "USER_MIGRATE_3"));
-        assert_eq!(err(d.import_bot_authorization(&ctx(3), &import("1:nope"))), RpcError::new(400, "ACCESS_TOKEN_INVALID"));
-        assert_eq!(err(d.import_bot_authorization(&ctx(1), &import(""))), RpcError::new(400, "ACCESS_TOKEN_INVALID"));
+        assert_eq!(
+            err(d.import_bot_authorization(&ctx(1), &import(&token))),
+            RpcError::new(303, "USER_MIGRATE_3")
+        );
+        assert_eq!(
+            err(d.import_bot_authorization(&ctx(3), &import("1:nope"))),
+            RpcError::new(400, "ACCESS_TOKEN_INVALID")
+        );
+        assert_eq!(
+            err(d.import_bot_authorization(&ctx(1), &import(""))),
+            RpcError::new(400, "ACCESS_TOKEN_INVALID")
+        );
         let mut bad_app = import(&token);
         bad_app.api_hash = "x".into();
-        assert_eq!(err(d.import_bot_authorization(&ctx(3), &bad_app)), RpcError::new(400, "API_ID_INVALID"));
+        assert_eq!(
+            err(d.import_bot_authorization(&ctx(3), &bad_app)),
+            RpcError::new(400, "API_ID_INVALID")
+        );
         assert_eq!(d.signed_in(3, 11), None);
-        let Ok(Answer::Authorization(a)) = d.import_bot_authorization(&ctx(3), &import(&token)) else {
+        let Ok(Answer::Authorization(a)) = d.import_bot_authorization(&ctx(3), &import(&token))
+        else {
             panic!()
         };
-        let enums::User::User(u) = a.user else { panic!() };
+        let enums::User::User(u) = a.user else {
+            panic!()
+        };
         assert!(u.bot && u.is_self);
         assert_eq!(u.id, BOT_USER_ID);
         assert_eq!(d.signed_in(3, 11), Some(Signed::Bot));

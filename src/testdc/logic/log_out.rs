@@ -28,7 +28,9 @@ impl LoginDesk {
             }
             Signed::Bot => None,
         };
-        Ok(Answer::LoggedOut(types::auth::LoggedOut { future_auth_token }))
+        Ok(Answer::LoggedOut(types::auth::LoggedOut {
+            future_auth_token,
+        }))
     }
 }
 
@@ -43,13 +45,24 @@ mod tests {
     fn log_out_then_the_token_signs_in_again() {
         let d = desk();
         let c = ctx(2);
-        assert_eq!(d.log_out(&c), Err(RpcError::new(401, "AUTH_KEY_UNREGISTERED")));
-        d.state.lock().signed_in.insert((2, c.auth_key_id), Signed::Phone("9996621234".into()));
-        let Ok(Answer::LoggedOut(out)) = d.log_out(&c) else { panic!() };
+        assert_eq!(
+            d.log_out(&c),
+            Err(RpcError::new(401, "AUTH_KEY_UNREGISTERED"))
+        );
+        d.state
+            .lock()
+            .signed_in
+            .insert((2, c.auth_key_id), Signed::Phone("9996621234".into()));
+        let Ok(Answer::LoggedOut(out)) = d.log_out(&c) else {
+            panic!()
+        };
         let token = out.future_auth_token.unwrap();
         assert_eq!(token.len(), 32);
         assert_eq!(d.signed_in(2, c.auth_key_id), None);
-        assert_eq!(d.log_out(&c), Err(RpcError::new(401, "AUTH_KEY_UNREGISTERED")));
+        assert_eq!(
+            d.log_out(&c),
+            Err(RpcError::new(401, "AUTH_KEY_UNREGISTERED"))
+        );
 
         // Not for another number.
         let mut s = settings();
@@ -60,8 +73,12 @@ mod tests {
         let mut other = ctx(2);
         other.auth_key_id = 77;
         let (o, _) = d.send_code(&other, &req_with("9996621234", s.clone()));
-        let Outcome::Sent(enums::auth::SentCode::Success(ok)) = o else { panic!("{o:?}") };
-        let enums::auth::Authorization::Authorization(a) = ok.authorization else { panic!() };
+        let Outcome::Sent(enums::auth::SentCode::Success(ok)) = o else {
+            panic!("{o:?}")
+        };
+        let enums::auth::Authorization::Authorization(a) = ok.authorization else {
+            panic!()
+        };
         let fresh = a.future_auth_token.unwrap();
         assert_ne!(fresh, token);
         assert_eq!(d.signed_in(2, 77), Some(Signed::Phone("9996621234".into())));
@@ -73,8 +90,14 @@ mod tests {
         let mut s = settings();
         s.logout_tokens = Some(vec![logout_token_for("9996621234")]);
         let (o, _) = d.send_code(&c, &req_with("9996621234", s));
-        assert!(matches!(o, Outcome::Sent(enums::auth::SentCode::Success(_))));
-        assert_eq!(d.signed_in(2, c.auth_key_id), Some(Signed::Phone("9996621234".into())));
+        assert!(matches!(
+            o,
+            Outcome::Sent(enums::auth::SentCode::Success(_))
+        ));
+        assert_eq!(
+            d.signed_in(2, c.auth_key_id),
+            Some(Signed::Phone("9996621234".into()))
+        );
     }
 
     #[test]
@@ -83,7 +106,9 @@ mod tests {
         let mut s = settings();
         s.logout_tokens = Some(vec![logout_token_for("9996811234")]);
         let (o, _) = d.send_code(&ctx(1), &req_with("9996811234", s));
-        let Outcome::Sent(enums::auth::SentCode::Code(c)) = o else { panic!("{o:?}") };
+        let Outcome::Sent(enums::auth::SentCode::Code(c)) = o else {
+            panic!("{o:?}")
+        };
         assert!(matches!(c.r#type, enums::auth::SentCodeType::Sms(_)));
     }
 }

@@ -28,10 +28,10 @@ mod sign_in;
 mod users;
 
 pub use accounts::{
-    authorization, test_user, user_id_for, Account, Signed, BOT_USER_ID, MAX_FIRST_NAME,
-    PASSWORD, PASSWORD_HINT,
+    authorization, test_user, user_id_for, Account, Signed, BOT_USER_ID, MAX_FIRST_NAME, PASSWORD,
+    PASSWORD_HINT,
 };
-pub use answer::Answer;
+pub use answer::{Answer, LOGIN_CONSTRUCTORS};
 pub use qr::{parse_login_token, LOGIN_TOKEN_TTL};
 
 use accounts::table_dc;

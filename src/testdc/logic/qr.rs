@@ -58,7 +58,8 @@ pub fn login_token_update(now: SystemTime) -> Vec<u8> {
 }
 
 fn unix(t: SystemTime) -> i32 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i32)
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i32)
 }
 
 impl LoginDesk {
@@ -142,11 +143,7 @@ impl LoginDesk {
         let home = self.home_dc_for(&digits);
         if home != ctx.dc_id {
             return Ok(Answer::LoginToken(
-                types::auth::LoginTokenMigrateTo {
-                    dc_id: home,
-                    token,
-                }
-                .into(),
+                types::auth::LoginTokenMigrateTo { dc_id: home, token }.into(),
             ));
         }
         state.login_tokens.remove(&token);
@@ -214,7 +211,8 @@ impl LoginDesk {
         token: &[u8],
         now: SystemTime,
     ) -> Result<PushTarget, RpcError> {
-        let digits = normalize_phone(phone).ok_or_else(|| RpcError::new(406, "PHONE_NUMBER_INVALID"))?;
+        let digits =
+            normalize_phone(phone).ok_or_else(|| RpcError::new(406, "PHONE_NUMBER_INVALID"))?;
         let mut state = self.state.lock();
         if self.account_in(&state, &digits).is_none() {
             return Err(RpcError::new(400, "AUTH_TOKEN_INVALID"));
@@ -257,7 +255,10 @@ mod tests {
     fn signed_key(d: &LoginDesk, dc: i32, key: i64, phone: &str) -> CallContext {
         let mut c = ctx(dc);
         c.auth_key_id = key;
-        d.state.lock().signed_in.insert((dc, key), Signed::Phone(phone.into()));
+        d.state
+            .lock()
+            .signed_in
+            .insert((dc, key), Signed::Phone(phone.into()));
         c
     }
 
@@ -276,7 +277,10 @@ mod tests {
         let exporter = ctx(2);
         let mut bad = export();
         bad.api_hash = "x".into();
-        assert_eq!(d.export_login_token(&exporter, &bad), Err(RpcError::new(400, "API_ID_INVALID")));
+        assert_eq!(
+            d.export_login_token(&exporter, &bad),
+            Err(RpcError::new(400, "API_ID_INVALID"))
+        );
         let token = token_of(d.export_login_token(&exporter, &export()));
         assert_eq!(token.len(), 32);
         // Still waiting: a new token each time.
@@ -288,22 +292,38 @@ mod tests {
         let accept = |c: &CallContext, t: &[u8]| {
             d.accept_login_token(c, &functions::auth::AcceptLoginToken { token: t.to_vec() })
         };
-        assert_eq!(accept(&ctx(1), &token).unwrap_err(), RpcError::new(401, "AUTH_KEY_UNREGISTERED"));
+        assert_eq!(
+            accept(&ctx(1), &token).unwrap_err(),
+            RpcError::new(401, "AUTH_KEY_UNREGISTERED")
+        );
         let acceptor = signed_key(&d, 2, 500, "9996621234");
-        assert_eq!(accept(&acceptor, b"nope").unwrap_err(), RpcError::new(400, "AUTH_TOKEN_INVALID"));
+        assert_eq!(
+            accept(&acceptor, b"nope").unwrap_err(),
+            RpcError::new(400, "AUTH_TOKEN_INVALID")
+        );
         let (answer, target) = accept(&acceptor, &token).unwrap();
         assert!(matches!(answer, Answer::Session(_)));
         assert_eq!(target, (2, exporter.auth_key_id));
-        assert_eq!(accept(&acceptor, &token).unwrap_err(), RpcError::new(400, "AUTH_TOKEN_ALREADY_ACCEPTED"));
+        assert_eq!(
+            accept(&acceptor, &token).unwrap_err(),
+            RpcError::new(400, "AUTH_TOKEN_ALREADY_ACCEPTED")
+        );
         let Ok(Answer::LoginToken(enums::auth::LoginToken::Success(s))) =
             d.export_login_token(&exporter, &export())
         else {
             panic!()
         };
-        let enums::auth::Authorization::Authorization(a) = s.authorization else { panic!() };
-        let enums::User::User(u) = a.user else { panic!() };
+        let enums::auth::Authorization::Authorization(a) = s.authorization else {
+            panic!()
+        };
+        let enums::User::User(u) = a.user else {
+            panic!()
+        };
         assert_eq!(u.id, 9996621234);
-        assert_eq!(d.signed_in(2, exporter.auth_key_id), Some(Signed::Phone("9996621234".into())));
+        assert_eq!(
+            d.signed_in(2, exporter.auth_key_id),
+            Some(Signed::Phone("9996621234".into()))
+        );
         // Used up: the next export is a fresh token.
         token_of(d.export_login_token(&exporter, &export()));
     }
@@ -315,11 +335,21 @@ mod tests {
         let token = token_of(d.export_login_token(&exporter, &export()));
         let mut acceptor = signed_key(&d, 2, 500, "9996621234");
         acceptor.now = at(30);
-        let req = functions::auth::AcceptLoginToken { token: token.clone() };
-        assert_eq!(d.accept_login_token(&acceptor, &req).unwrap_err(), RpcError::new(400, "AUTH_TOKEN_EXPIRED"));
+        let req = functions::auth::AcceptLoginToken {
+            token: token.clone(),
+        };
+        assert_eq!(
+            d.accept_login_token(&acceptor, &req).unwrap_err(),
+            RpcError::new(400, "AUTH_TOKEN_EXPIRED")
+        );
         exporter.now = at(30);
-        let import = functions::auth::ImportLoginToken { token: token.clone() };
-        assert_eq!(d.import_login_token(&exporter, &import), Err(RpcError::new(400, "AUTH_TOKEN_EXPIRED")));
+        let import = functions::auth::ImportLoginToken {
+            token: token.clone(),
+        };
+        assert_eq!(
+            d.import_login_token(&exporter, &import),
+            Err(RpcError::new(400, "AUTH_TOKEN_EXPIRED"))
+        );
         acceptor.now = at(29);
         d.accept_login_token(&acceptor, &req).unwrap();
     }
@@ -329,14 +359,19 @@ mod tests {
         let d = desk();
         let exporter = ctx(1);
         let token = token_of(d.export_login_token(&exporter, &export()));
-        assert_eq!(d.accept_login_token_as("9996731234", &token, at(1)), Ok((1, exporter.auth_key_id)));
+        assert_eq!(
+            d.accept_login_token_as("9996731234", &token, at(1)),
+            Ok((1, exporter.auth_key_id))
+        );
         let Ok(Answer::LoginToken(enums::auth::LoginToken::MigrateTo(m))) =
             d.export_login_token(&exporter, &export())
         else {
             panic!()
         };
         assert_eq!((m.dc_id, &m.token), (3, &token));
-        let import = functions::auth::ImportLoginToken { token: token.clone() };
+        let import = functions::auth::ImportLoginToken {
+            token: token.clone(),
+        };
         let mut on_home = ctx(3);
         on_home.auth_key_id = 900;
         // Imported on another DC: migrate again.
@@ -344,14 +379,33 @@ mod tests {
             d.import_login_token(&ctx(2), &import),
             Ok(Answer::LoginToken(enums::auth::LoginToken::MigrateTo(_)))
         ));
-        assert_eq!(d.import_login_token(&on_home, &import), Err(RpcError::new(401, "SESSION_PASSWORD_NEEDED")));
+        assert_eq!(
+            d.import_login_token(&on_home, &import),
+            Err(RpcError::new(401, "SESSION_PASSWORD_NEEDED"))
+        );
         assert_eq!(d.signed_in(3, 900), None);
-        assert_eq!(d.state.lock().awaiting_password.get(&(3, 900)).map(String::as_str), Some("9996731234"));
-        assert_eq!(d.import_login_token(&on_home, &import), Err(RpcError::new(400, "AUTH_TOKEN_INVALID")));
+        assert_eq!(
+            d.state
+                .lock()
+                .awaiting_password
+                .get(&(3, 900))
+                .map(String::as_str),
+            Some("9996731234")
+        );
+        assert_eq!(
+            d.import_login_token(&on_home, &import),
+            Err(RpcError::new(400, "AUTH_TOKEN_INVALID"))
+        );
         // An account that needs sign-up cannot accept.
         let token = token_of(d.export_login_token(&exporter, &export()));
-        assert_eq!(d.accept_login_token_as("9996811234", &token, at(1)), Err(RpcError::new(400, "AUTH_TOKEN_INVALID")));
-        assert_eq!(d.accept_login_token_as("12", &token, at(1)), Err(RpcError::new(406, "PHONE_NUMBER_INVALID")));
+        assert_eq!(
+            d.accept_login_token_as("9996811234", &token, at(1)),
+            Err(RpcError::new(400, "AUTH_TOKEN_INVALID"))
+        );
+        assert_eq!(
+            d.accept_login_token_as("12", &token, at(1)),
+            Err(RpcError::new(406, "PHONE_NUMBER_INVALID"))
+        );
     }
 
     #[test]

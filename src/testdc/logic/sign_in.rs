@@ -87,7 +87,8 @@ impl LoginDesk {
     /// The digits of a number named in a request, after the DC routing: 406
     /// PHONE_NUMBER_INVALID, or 303 PHONE_MIGRATE_X on the wrong DC.
     pub(super) fn routed_number(&self, ctx: &CallContext, raw: &str) -> Result<String, RpcError> {
-        let digits = normalize_phone(raw).ok_or_else(|| RpcError::new(406, "PHONE_NUMBER_INVALID"))?;
+        let digits =
+            normalize_phone(raw).ok_or_else(|| RpcError::new(406, "PHONE_NUMBER_INVALID"))?;
         match self.wrong_dc(&digits, ctx.dc_id) {
             Some(migrate) => Err(migrate),
             None => Ok(digits),
@@ -119,7 +120,11 @@ impl LoginDesk {
     /// auth.signIn: the hash, then the code, then the account: sign-up required, 401
     /// SESSION_PASSWORD_NEEDED (the key then waits for auth.checkPassword), or
     /// `auth.authorization` with the key signed in.
-    pub fn sign_in(&self, ctx: &CallContext, req: &functions::auth::SignIn) -> Result<Answer, RpcError> {
+    pub fn sign_in(
+        &self,
+        ctx: &CallContext,
+        req: &functions::auth::SignIn,
+    ) -> Result<Answer, RpcError> {
         let digits = self.routed_number(ctx, &req.phone_number)?;
         let mut state = self.state.lock();
         let issued = self.live_hash(&mut state, ctx, &digits, &req.phone_code_hash)?;
@@ -135,9 +140,11 @@ impl LoginDesk {
             if let Some(h) = state.hashes.get_mut(&req.phone_code_hash) {
                 h.sign_up_allowed = true;
             }
-            return Ok(Answer::SignUpRequired(types::auth::AuthorizationSignUpRequired {
-                terms_of_service: Some(terms_of_service().into()),
-            }));
+            return Ok(Answer::SignUpRequired(
+                types::auth::AuthorizationSignUpRequired {
+                    terms_of_service: Some(terms_of_service().into()),
+                },
+            ));
         };
         if let Some(h) = state.hashes.get_mut(&req.phone_code_hash) {
             h.dead = true;
@@ -153,7 +160,11 @@ impl LoginDesk {
     /// auth.signUp after a sign-up-required answer: the hash, the first name (1 to
     /// [`MAX_FIRST_NAME`] characters, else 400 FIRSTNAME_INVALID), then the account is made
     /// and the key signed in.
-    pub fn sign_up(&self, ctx: &CallContext, req: &functions::auth::SignUp) -> Result<Answer, RpcError> {
+    pub fn sign_up(
+        &self,
+        ctx: &CallContext,
+        req: &functions::auth::SignUp,
+    ) -> Result<Answer, RpcError> {
         let digits = self.routed_number(ctx, &req.phone_number)?;
         let mut state = self.state.lock();
         let allowed = self
@@ -223,14 +234,18 @@ impl LoginDesk {
         );
         issued.code = made.code.clone();
         issued.next = next_kind(&made.answer);
-        state.codes.entry(digits.clone()).or_default().push(KeptCode {
-            dc_id: ctx.dc_id,
-            phone_number: digits,
-            code: made.code,
-            phone_code_hash: req.phone_code_hash.clone(),
-            kind,
-            sent_at: ctx.now,
-        });
+        state
+            .codes
+            .entry(digits.clone())
+            .or_default()
+            .push(KeptCode {
+                dc_id: ctx.dc_id,
+                phone_number: digits,
+                code: made.code,
+                phone_code_hash: req.phone_code_hash.clone(),
+                kind,
+                sent_at: ctx.now,
+            });
         Ok(Answer::SentCode(made.answer))
     }
 
@@ -242,7 +257,8 @@ impl LoginDesk {
     ) -> Result<Answer, RpcError> {
         let digits = self.routed_number(ctx, &req.phone_number)?;
         let mut state = self.state.lock();
-        self.live_hash(&mut state, ctx, &digits, &req.phone_code_hash)?.dead = true;
+        self.live_hash(&mut state, ctx, &digits, &req.phone_code_hash)?
+            .dead = true;
         Ok(Answer::Bool(true))
     }
 }
@@ -296,11 +312,20 @@ mod tests {
         let hash = send(&d, &c, "9996621234");
         assert_eq!(d.signed_in(2, c.auth_key_id), None);
         let u = user_of(d.sign_in(&c, &sign_in_req("+999 662 1234", &hash, "22222")));
-        assert_eq!((u.id, u.phone.as_deref(), u.first_name.as_deref()), (9996621234, Some("9996621234"), Some("Test")));
+        assert_eq!(
+            (u.id, u.phone.as_deref(), u.first_name.as_deref()),
+            (9996621234, Some("9996621234"), Some("Test"))
+        );
         assert!(u.is_self && !u.bot);
-        assert_eq!(d.signed_in(2, c.auth_key_id), Some(Signed::Phone("9996621234".into())));
+        assert_eq!(
+            d.signed_in(2, c.auth_key_id),
+            Some(Signed::Phone("9996621234".into()))
+        );
         // Used by a successful sign-in: dead.
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))), e(400, "PHONE_CODE_EXPIRED"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
     }
 
     #[test]
@@ -308,11 +333,17 @@ mod tests {
         let d = desk();
         let c = ctx(2);
         let hash = send(&d, &c, "9996621234");
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", &hash, ""))), e(400, "PHONE_CODE_EMPTY"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", &hash, ""))),
+            e(400, "PHONE_CODE_EMPTY")
+        );
         let mut none = sign_in_req("9996621234", &hash, "");
         none.phone_code = None;
         assert_eq!(error(d.sign_in(&c, &none)), e(400, "PHONE_CODE_EMPTY"));
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22223"))), e(400, "PHONE_CODE_INVALID"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22223"))),
+            e(400, "PHONE_CODE_INVALID")
+        );
         // A wrong code does not kill the hash.
         user_of(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222")));
     }
@@ -325,23 +356,42 @@ mod tests {
         let mut other_key = ctx(2);
         other_key.auth_key_id = 99;
         let expired = e(400, "PHONE_CODE_EXPIRED");
-        assert_eq!(error(d.sign_in(&other_key, &sign_in_req("9996621234", &hash, "22222"))), expired);
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621235", &hash, "22222"))), expired);
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", "not-a-hash", "22222"))), expired);
+        assert_eq!(
+            error(d.sign_in(&other_key, &sign_in_req("9996621234", &hash, "22222"))),
+            expired
+        );
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621235", &hash, "22222"))),
+            expired
+        );
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", "not-a-hash", "22222"))),
+            expired
+        );
         // Another DC: the number's migration comes first.
-        assert_eq!(error(d.sign_in(&ctx(1), &sign_in_req("9996621234", &hash, "22222"))), e(303, "PHONE_MIGRATE_2"));
+        assert_eq!(
+            error(d.sign_in(&ctx(1), &sign_in_req("9996621234", &hash, "22222"))),
+            e(303, "PHONE_MIGRATE_2")
+        );
         // A hash from another DC for a number answered on every DC (AUTH_RESTART numbers).
         let mut c3 = ctx(3);
         c3.auth_key_id = c.auth_key_id;
         let restart = "9997709123";
         d.send_code(&c3, &req(restart));
-        let Outcome::Sent(enums::auth::SentCode::Code(s)) = d.send_code(&c3, &req(restart)).0 else {
+        let Outcome::Sent(enums::auth::SentCode::Code(s)) = d.send_code(&c3, &req(restart)).0
+        else {
             panic!()
         };
         let code = d.codes_for(restart)[0].code.clone();
-        assert_eq!(error(d.sign_in(&c, &sign_in_req(restart, &s.phone_code_hash, &code))), expired);
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req(restart, &s.phone_code_hash, &code))),
+            expired
+        );
         user_of(d.sign_in(&c3, &sign_in_req(restart, &s.phone_code_hash, &code)));
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("12345", &hash, "1"))), e(406, "PHONE_NUMBER_INVALID"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("12345", &hash, "1"))),
+            e(406, "PHONE_NUMBER_INVALID")
+        );
     }
 
     #[test]
@@ -350,16 +400,25 @@ mod tests {
         let mut c = ctx(2);
         let hash = send(&d, &c, "9996621234");
         c.now = at(60);
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))), e(400, "PHONE_CODE_EXPIRED"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
         c.now = at(59);
         user_of(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222")));
         let d = desk();
         let mut c = ctx(2);
         let hash = send(&d, &c, "9996621234");
         c.now = at(299);
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "2"))), e(400, "PHONE_CODE_INVALID"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "2"))),
+            e(400, "PHONE_CODE_INVALID")
+        );
         c.now = at(300);
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))), e(400, "PHONE_CODE_EXPIRED"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
     }
 
     #[test]
@@ -367,9 +426,19 @@ mod tests {
         let d = desk();
         let c = ctx(3);
         let hash = send(&d, &c, "9996731234");
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996731234", &hash, "33333"))), e(401, "SESSION_PASSWORD_NEEDED"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996731234", &hash, "33333"))),
+            e(401, "SESSION_PASSWORD_NEEDED")
+        );
         assert_eq!(d.signed_in(3, c.auth_key_id), None);
-        assert_eq!(d.state.lock().awaiting_password.get(&(3, c.auth_key_id)).map(String::as_str), Some("9996731234"));
+        assert_eq!(
+            d.state
+                .lock()
+                .awaiting_password
+                .get(&(3, c.auth_key_id))
+                .map(String::as_str),
+            Some("9996731234")
+        );
     }
 
     #[test]
@@ -388,24 +457,43 @@ mod tests {
             last_name: "Tester".into(),
         };
         // Not before the code was checked.
-        assert_eq!(error(d.sign_up(&c, &up("Ann"))), e(400, "PHONE_CODE_EXPIRED"));
-        let Ok(Answer::SignUpRequired(r)) = d.sign_in(&c, &sign_in_req(phone, &hash, "11111")) else {
+        assert_eq!(
+            error(d.sign_up(&c, &up("Ann"))),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
+        let Ok(Answer::SignUpRequired(r)) = d.sign_in(&c, &sign_in_req(phone, &hash, "11111"))
+        else {
             panic!()
         };
         assert!(r.terms_of_service.is_some());
         assert_eq!(error(d.sign_up(&c, &up(""))), e(400, "FIRSTNAME_INVALID"));
         assert_eq!(error(d.sign_up(&c, &up("  "))), e(400, "FIRSTNAME_INVALID"));
-        assert_eq!(error(d.sign_up(&c, &up(&"é".repeat(65)))), e(400, "FIRSTNAME_INVALID"));
-        assert_eq!(error(d.sign_up(&ctx(2), &up("Ann"))), e(303, "PHONE_MIGRATE_1"));
+        assert_eq!(
+            error(d.sign_up(&c, &up(&"é".repeat(65)))),
+            e(400, "FIRSTNAME_INVALID")
+        );
+        assert_eq!(
+            error(d.sign_up(&ctx(2), &up("Ann"))),
+            e(303, "PHONE_MIGRATE_1")
+        );
         let u = user_of(d.sign_up(&c, &up(&"é".repeat(64))));
         assert_eq!((u.id, u.last_name.as_deref()), (9996811234, Some("Tester")));
-        assert_eq!(d.signed_in(1, c.auth_key_id), Some(Signed::Phone(phone.into())));
-        assert_eq!(error(d.sign_up(&c, &up("Ann"))), e(400, "PHONE_CODE_EXPIRED"));
+        assert_eq!(
+            d.signed_in(1, c.auth_key_id),
+            Some(Signed::Phone(phone.into()))
+        );
+        assert_eq!(
+            error(d.sign_up(&c, &up("Ann"))),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
         // Registered now: the app code, and sign-in works.
         let s = d.send_code(&c, &req(phone)).0;
         assert!(matches!(sent(&s).r#type, enums::auth::SentCodeType::App(_)));
         let hash = sent(&s).phone_code_hash.clone();
-        assert_eq!(user_of(d.sign_in(&c, &sign_in_req(phone, &hash, "11111"))).first_name, Some("é".repeat(64)));
+        assert_eq!(
+            user_of(d.sign_in(&c, &sign_in_req(phone, &hash, "11111"))).first_name,
+            Some("é".repeat(64))
+        );
     }
 
     #[test]
@@ -427,13 +515,24 @@ mod tests {
         assert_eq!(h, hash);
         let (t, _) = kind(d.resend_code(&c, &resend));
         assert!(matches!(t, enums::auth::SentCodeType::Call(_)));
-        assert_eq!(error(d.resend_code(&c, &resend)), e(400, "SEND_CODE_UNAVAILABLE"));
+        assert_eq!(
+            error(d.resend_code(&c, &resend)),
+            e(400, "SEND_CODE_UNAVAILABLE")
+        );
         let kept = d.codes_for("9996621234");
         assert_eq!(kept.len(), 3);
-        assert!(kept.iter().all(|k| k.code == "22222" && k.phone_code_hash == hash));
-        assert_eq!(error(d.resend_code(&ctx(1), &resend)), e(303, "PHONE_MIGRATE_2"));
+        assert!(kept
+            .iter()
+            .all(|k| k.code == "22222" && k.phone_code_hash == hash));
+        assert_eq!(
+            error(d.resend_code(&ctx(1), &resend)),
+            e(303, "PHONE_MIGRATE_2")
+        );
         user_of(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222")));
-        assert_eq!(error(d.resend_code(&c, &resend)), e(400, "PHONE_CODE_EXPIRED"));
+        assert_eq!(
+            error(d.resend_code(&c, &resend)),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
     }
 
     #[test]
@@ -445,9 +544,18 @@ mod tests {
             phone_number: "9996621234".into(),
             phone_code_hash: hash.clone(),
         };
-        assert_eq!(error(d.cancel_code(&ctx(3), &cancel)), e(303, "PHONE_MIGRATE_2"));
+        assert_eq!(
+            error(d.cancel_code(&ctx(3), &cancel)),
+            e(303, "PHONE_MIGRATE_2")
+        );
         assert_eq!(d.cancel_code(&c, &cancel), Ok(Answer::Bool(true)));
-        assert_eq!(error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))), e(400, "PHONE_CODE_EXPIRED"));
-        assert_eq!(error(d.cancel_code(&c, &cancel)), e(400, "PHONE_CODE_EXPIRED"));
+        assert_eq!(
+            error(d.sign_in(&c, &sign_in_req("9996621234", &hash, "22222"))),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
+        assert_eq!(
+            error(d.cancel_code(&c, &cancel)),
+            e(400, "PHONE_CODE_EXPIRED")
+        );
     }
 }

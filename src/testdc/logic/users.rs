@@ -158,7 +158,10 @@ impl LoginDesk {
     pub fn get_state(&self, ctx: &CallContext) -> Result<Answer, RpcError> {
         let state = self.state.lock();
         self.signed_in_account(&state, ctx.dc_id, ctx.auth_key_id)?;
-        let date = ctx.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i32);
+        let date = ctx
+            .now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i32);
         Ok(Answer::State(types::updates::State {
             pts: 1,
             qts: 0,
@@ -190,19 +193,37 @@ mod tests {
         assert_eq!(d.get_full_user(&c, &get_full), unregistered);
         assert_eq!(d.get_state(&c), unregistered);
 
-        d.state.lock().signed_in.insert((2, c.auth_key_id), Signed::Phone("9996621234".into()));
-        let Ok(Answer::Users(users)) = d.get_users(&c, &get_users) else { panic!() };
+        d.state
+            .lock()
+            .signed_in
+            .insert((2, c.auth_key_id), Signed::Phone("9996621234".into()));
+        let Ok(Answer::Users(users)) = d.get_users(&c, &get_users) else {
+            panic!()
+        };
         assert_eq!(users.len(), 1);
-        assert_eq!((users[0].id, users[0].phone.as_deref()), (9996621234, Some("9996621234")));
-        let Ok(Answer::UserFull(full)) = d.get_full_user(&c, &get_full) else { panic!() };
+        assert_eq!(
+            (users[0].id, users[0].phone.as_deref()),
+            (9996621234, Some("9996621234"))
+        );
+        let Ok(Answer::UserFull(full)) = d.get_full_user(&c, &get_full) else {
+            panic!()
+        };
         let enums::UserFull::Full(f) = &full.full_user;
         assert_eq!(f.id, 9996621234);
         assert_eq!(full.users.len(), 1);
         let other = functions::users::GetFullUser {
-            id: enums::InputUser::User(types::InputUser { user_id: 5, access_hash: 0 }),
+            id: enums::InputUser::User(types::InputUser {
+                user_id: 5,
+                access_hash: 0,
+            }),
         };
-        assert_eq!(d.get_full_user(&c, &other), Err(RpcError::new(400, "USER_ID_INVALID")));
-        let Ok(Answer::State(s)) = d.get_state(&c) else { panic!() };
+        assert_eq!(
+            d.get_full_user(&c, &other),
+            Err(RpcError::new(400, "USER_ID_INVALID"))
+        );
+        let Ok(Answer::State(s)) = d.get_state(&c) else {
+            panic!()
+        };
         assert_eq!(s.date as u64, T0);
         // Signed in per DC.
         assert_eq!(d.get_state(&ctx(1)), unregistered);

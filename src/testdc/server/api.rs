@@ -69,7 +69,9 @@ impl Connection {
             auth::AcceptLoginToken::CONSTRUCTOR_ID => parse(query)
                 .and_then(|r| desk.accept_login_token(&ctx, &r))
                 .map(|(answer, (dc, key))| {
-                    shared.pushes.push(dc, key, &qr::login_token_update(ctx.now));
+                    shared
+                        .pushes
+                        .push(dc, key, &qr::login_token_update(ctx.now));
                     answer
                 }),
             users::GetUsers::CONSTRUCTOR_ID => parse(query).and_then(|r| desk.get_users(&ctx, &r)),
@@ -90,7 +92,12 @@ impl Connection {
     }
 
     /// auth.sendCode, which may also make the DC forget the auth key.
-    async fn send_code(&mut self, incoming: Incoming, query: &[u8], ctx: CallContext) -> Result<(), ()> {
+    async fn send_code(
+        &mut self,
+        incoming: Incoming,
+        query: &[u8],
+        ctx: CallContext,
+    ) -> Result<(), ()> {
         let req = match parse::<functions::auth::SendCode>(query) {
             Ok(r) => r,
             Err(e) => return self.answer_error(incoming, e.code, &e.message).await,

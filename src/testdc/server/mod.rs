@@ -3,11 +3,9 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use grammers_tl_types::{
-    enums, functions, types, Cursor, Deserializable, Identifiable, Serializable,
-};
+use grammers_tl_types::{enums, functions, types, Cursor, Deserializable, Serializable};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
@@ -15,7 +13,6 @@ use super::faults::Fault;
 mod api;
 
 use super::{DcState, KeyEntry, SessionEntry, Shared};
-use api::needs_authorization;
 use crate::protocol::cipher::{self, AuthKey};
 use crate::protocol::handshake::server::{ServerHandshake, ServerStep};
 use crate::protocol::message::{
@@ -25,6 +22,8 @@ use crate::protocol::message::{
 };
 use crate::protocol::transport::{accept_framed, Frame, FrameWriter};
 use crate::protocol::Side;
+#[cfg(test)]
+use api::needs_authorization;
 use tokio::net::tcp::OwnedWriteHalf;
 
 /// Largest frame a client may send (Telegram's limit is about 1 MiB too).
