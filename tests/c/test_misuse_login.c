@@ -49,8 +49,25 @@ static char *repeat(char c, size_t len) {
     return s;
 }
 
+/* A client of the test DC that knows the app (as after a tg_send_code), so every call
+ * reaches the DC. */
 static tg_client *client_home(int home) {
-    return client_from(testdc_config(&g_info, home, true));
+    tg_config *config = testdc_config(&g_info, home, true);
+    if (config) CHECK_RC(tg_config_set_app(config, g_info.api_id, g_info.api_hash), TG_RESULT_OK);
+    return client_from(config);
+}
+
+/* A client whose only DC is the silent listener, knowing the app. */
+static tg_client *silent_app_client(const silent_listener *l) {
+    tg_config *config = NULL;
+    if (tg_config_new(&config) != TG_RESULT_OK) return NULL;
+    if (tg_config_add_dc(config, 1, "127.0.0.1", l->port) != TG_RESULT_OK ||
+        tg_config_set_timeout_ms(config, 60000) != TG_RESULT_OK ||
+        tg_config_set_app(config, g_info.api_id, g_info.api_hash) != TG_RESULT_OK) {
+        tg_config_free(config);
+        return NULL;
+    }
+    return client_from(config);
 }
 
 #define REFUSED(call) CHECK_RC((call), TG_RESULT_INVALID_ARGUMENT)
@@ -117,13 +134,18 @@ static void test_null_pointers(void) {
     REFUSED(tg_accept_login_token(c, "tg://login?token=AAAA", NULL, NULL, &id));
     /* NULL strings. */
     refuse_each_string(c, NULL);
-    /* Half an app, or none at all (the config has none). */
-    REFUSED(tg_sign_in_bot(c, "1:x", 0, NULL, never_auth, NULL, &id));
+    /* Half an app, or a bad one. */
     REFUSED(tg_sign_in_bot(c, "1:x", a, NULL, never_auth, NULL, &id));
     REFUSED(tg_sign_in_bot(c, "1:x", 0, h, never_auth, NULL, &id));
     REFUSED(tg_sign_in_bot(c, "1:x", -5, h, never_auth, NULL, &id));
-    REFUSED(tg_qr_login(c, 0, NULL, 0, never_token, never_auth, NULL, &id));
     REFUSED(tg_qr_login(c, a, NULL, 0, never_token, never_auth, NULL, &id));
+    REFUSED(tg_qr_login(c, -1, h, 0, never_token, never_auth, NULL, &id));
+    /* No app at all: refused at once. */
+    tg_client *no_app = client_from(testdc_config(&g_info, 1, true));
+    REQUIRE(no_app);
+    REFUSED(tg_sign_in_bot(no_app, "1:x", 0, NULL, never_auth, NULL, &id));
+    REFUSED(tg_qr_login(no_app, 0, NULL, 0, never_token, never_auth, NULL, &id));
+    tg_client_free(no_app);
     /* Empty phone numbers and hashes, malformed login tokens. */
     REFUSED(tg_sign_in(c, "", HASH, "11111", never_auth, NULL, &id));
     REFUSED(tg_sign_in(c, PHONE, " ", "11111", never_auth, NULL, &id));
@@ -274,7 +296,7 @@ static void test_free_inside_callback(void) {
      * its callback, which cancels the rest: each is called back once, CANCELLED. */
     silent_listener l;
     REQUIRE(silent_start(&l));
-    tg_client *c = silent_client(&l, 60000);
+    tg_client *c = silent_app_client(&l);
     REQUIRE(c);
     h_counter counter;
     h_counter_init(&counter);
