@@ -210,8 +210,10 @@ class Client {
     }
     let thrown = null;
     let requestId = null;
+    let settled = false;
     const onToken = (url, expiresUnix) => {
-      if (thrown) return;
+      // A URL still queued when the login was aborted or ended is not shown.
+      if (thrown || settled) return;
       try {
         p.onToken(url, new Date(expiresUnix * 1000));
       } catch (e) {
@@ -226,10 +228,12 @@ class Client {
     });
     return running.then(
       (auth) => {
+        settled = true;
         if (thrown) throw thrown.error;
         return auth;
       },
       (error) => {
+        settled = true;
         throw thrown ? thrown.error : error;
       },
     );

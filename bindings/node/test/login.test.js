@@ -168,18 +168,20 @@ describe('login', () => {
     const { client: approver, phone } = await signedInClient(1);
     const c = client(1);
     const urls = [];
+    const approvals = [];
     const auth = await c.qrLogin({
       onToken: (url, expires) => {
         urls.push(url);
         assert.ok(expires instanceof Date && expires > new Date(Date.now() - 1000));
-        approver.acceptLoginToken(url).catch((e) => urls.push(e));
+        approvals.push(approver.acceptLoginToken(url));
       },
     });
     assert.match(urls[0], /^tg:\/\/login\?token=[A-Za-z0-9_-]+/);
     assert.equal(auth.user.id, BigInt(digits(phone)));
+    assert.deepEqual(await Promise.all(approvals), approvals.map(() => undefined));
     assert.deepEqual(await c.signedIn(), { id: BigInt(digits(phone)), bot: false });
-    // Accepting the same token twice is refused.
-    await assert.rejects(approver.acceptLoginToken(urls[0]), errors.AuthTokenAlreadyAccepted);
+    // A token that is not one is refused by the server.
+    await assert.rejects(approver.acceptLoginToken('tg://login?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), errors.AuthTokenInvalid);
   });
 
   it('logs in by QR code accepted through the test DC, on another DC', async () => {
