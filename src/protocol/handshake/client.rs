@@ -445,6 +445,7 @@ mod tests {
     use super::*;
     use crate::protocol::handshake::rsa::RsaPrivateKey;
     use crate::protocol::handshake::server::{ServerHandshake, ServerStep};
+    use grammers_tl_types::Deserializable;
     use std::sync::Arc;
 
     /// Runs a whole handshake against our server, offering `guess` before the DH step.
@@ -514,6 +515,50 @@ mod tests {
         let (client_key, server_key, used_b) = run(Some(guess), false);
         assert_ne!(used_b, b_copy, "a fresh b, not the guess for g = 2");
         assert_eq!(client_key.bytes(), server_key.bytes());
+    }
+
+    /// The handshake up to server_DH_params_ok: the client and the server's answer.
+    fn up_to_dh_params() -> (ClientHandshake, Vec<u8>) {
+        let key = Arc::new(RsaPrivateKey::generate(2048).expect("RSA key"));
+        let (mut client, body) = ClientHandshake::start(vec![key.public_key()], 2);
+        let mut server = ServerHandshake::new(key);
+        let res_pq = match server.handle(&body, |_| true).expect("resPQ") {
+            ServerStep::Reply(a) => a,
+            ServerStep::Done(..) => unreachable!("one step in"),
+        };
+        let ClientStep::Send(req_dh) = client.handle(&res_pq).expect("req_DH_params") else {
+            panic!("the client asks for DH params")
+        };
+        let dh_params = match server.handle(&req_dh, |_| true).expect("DH params") {
+            ServerStep::Reply(a) => a,
+            ServerStep::Done(..) => unreachable!("two steps in"),
+        };
+        (client, dh_params)
+    }
+
+    #[test]
+    fn an_encrypted_answer_that_fails_its_sha1_is_a_security_error_before_parsing() {
+        let (mut client, dh_params) = up_to_dh_params();
+        let enums::ServerDhParams::Ok(mut ok) =
+            enums::ServerDhParams::from_bytes(&dh_params).expect("server_DH_params")
+        else {
+            panic!("server_DH_params_ok")
+        };
+        // One flipped bit in the second AES block garbles the plaintext from there on:
+        // the constructor of server_DH_inner_data (bytes 20..24) no longer parses.
+        ok.encrypted_answer[20] ^= 1;
+        let tampered = enums::ServerDhParams::Ok(ok).to_bytes();
+        match client.handle(&tampered) {
+            Err(HandshakeError::Security(why)) => assert!(why.contains("SHA1"), "{why}"),
+            Err(other) => panic!("a SECURITY error, not {other:?}"),
+            Ok(_) => panic!("a tampered answer was accepted"),
+        }
+    }
+
+    #[test]
+    fn an_intact_encrypted_answer_passes_the_sha1_check() {
+        let (mut client, dh_params) = up_to_dh_params();
+        assert!(matches!(client.handle(&dh_params), Ok(ClientStep::Send(_))));
     }
 
     #[test]

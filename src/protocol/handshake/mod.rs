@@ -90,16 +90,17 @@ pub(crate) fn decrypt_with_hash<T>(
     if buf.len() < 20 {
         return Err(security("encrypted data too short"));
     }
-    let (value, len) = parse(&buf[20..])?;
-    if 20 + len > buf.len() {
-        return Err(security("inner data past the end"));
-    }
-    let padding = buf.len() - 20 - len;
-    if padding > 15 {
-        return Err(security("more than 15 padding bytes"));
-    }
-    if Sha1::digest(&buf[20..20 + len])[..] != buf[..20] {
-        return Err(security("SHA1 of the inner data does not match"));
+    // The SHA1 first, before anything is parsed: over each length that leaves 0..15 bytes
+    // of padding. Data that matches none is refused as it is, whatever it would parse as.
+    let (hash, data) = buf.split_at(20);
+    let len = (data.len().saturating_sub(15)..=data.len())
+        .find(|&n| Sha1::digest(&data[..n])[..] == *hash)
+        .ok_or_else(|| {
+            security("SHA1 of the inner data does not match (or more than 15 padding bytes)")
+        })?;
+    let (value, parsed) = parse(&data[..len])?;
+    if parsed != len {
+        return Err(security("the hashed inner data is not one object"));
     }
     Ok(value)
 }
