@@ -63,6 +63,17 @@ test-examples: build
 	grep -q "phone_code_hash=" target/send_code_rs.out
 	$(CARGO) run --release --bin tgauth -- send-code | tee target/send_code_cli.out
 	grep -q "Login code sent" target/send_code_cli.out
+	$(CARGO) run --release --example login | tee target/login_rs.out
+	grep -q "signed in: id=9996721234 first_name=Test" target/login_rs.out
+	rm -f target/login_cli.session target/login_cli.session.lock
+	$(CARGO) run --release --bin tgauth -- login --session target/login_cli.session < /dev/null | tee target/login_cli.out
+	grep -q "Signed in as Test (id 9996721234, phone +9996721234)" target/login_cli.out
+	$(CARGO) run --release --bin tgauth -- export-session --session target/login_cli.session | grep -q "^1"
+	$(CARGO) run --release --bin tgauth -- export-session --session target/login_cli.session --format gramjs | grep -q "^1"
+	rc=0; $(CARGO) run --release --bin tgauth -- export-session --format telethon || rc=$$?; test $$rc -eq 2
+	rc=0; $(CARGO) run --release --bin tgauth -- export-session --session target/login_cli.session --format nope || rc=$$?; test $$rc -eq 2
+	$(CARGO) run --release --bin tgauth -- qr-login < /dev/null | tee target/qr_login_cli.out
+	grep -q "Signed in as Test (id 9996621234, phone +9996621234)" target/qr_login_cli.out
 
 # The header, libtgauth.so.X.Y.Z (soname libtgauth.so.X) with its links, libtgauth.a, tgauth.pc
 # and the CMake package (tgauth::tgauth). Builds first when cargo is on PATH; under sudo

@@ -18,6 +18,9 @@ use super::{normalize_phone, Answer, CallContext, DeskState, LoginDesk, RpcError
 /// How long an exported login token can be accepted.
 pub const LOGIN_TOKEN_TTL: Duration = Duration::from_secs(30);
 
+/// How long an expired token stays known (answering AUTH_TOKEN_EXPIRED).
+const EXPIRED_TOKENS_KEPT: Duration = Duration::from_secs(600);
+
 /// The prefix of the URL a QR code shows.
 const LOGIN_URL_PREFIX: &str = "tg://login?token=";
 
@@ -26,6 +29,8 @@ const LOGIN_URL_PREFIX: &str = "tg://login?token=";
 pub(super) struct LoginToken {
     /// The key that exported it: (DC, auth_key_id).
     exporter: (i32, i64),
+    /// The app that exported it (the approving side sees it in the new session).
+    api_id: i32,
     expires: SystemTime,
     /// The number whose account accepted it.
     accepted_by: Option<String>,
@@ -84,16 +89,20 @@ impl LoginDesk {
         if let Some(token) = accepted {
             return self.finish_login(&mut state, ctx, token);
         }
-        // A key has one token waiting at a time.
-        state
-            .login_tokens
-            .retain(|_, t| t.exporter != key || t.accepted_by.is_some());
+        // Earlier tokens stay known until a while after they expire (they answer
+        // AUTH_TOKEN_EXPIRED then, not AUTH_TOKEN_INVALID), then go.
+        let now = ctx.now;
+        state.login_tokens.retain(|_, t| {
+            now.duration_since(t.expires)
+                .map_or(true, |d| d <= EXPIRED_TOKENS_KEPT)
+        });
         let token = crate::protocol::random::array::<32>().to_vec();
         let expires = ctx.now + LOGIN_TOKEN_TTL;
         state.login_tokens.insert(
             token.clone(),
             LoginToken {
                 exporter: key,
+                api_id: req.api_id,
                 expires,
                 accepted_by: None,
                 used: false,
@@ -189,6 +198,12 @@ impl LoginDesk {
             return Err(RpcError::new(400, "BOT_METHOD_INVALID"));
         };
         let target = self.accept_login_token_as(&digits, &req.token, ctx.now)?;
+        let api_id = self
+            .state
+            .lock()
+            .login_tokens
+            .get(&req.token)
+            .map_or(0, |t| t.api_id);
         let session = types::Authorization {
             current: false,
             official_app: false,
@@ -200,7 +215,7 @@ impl LoginDesk {
             device_model: "tgauth test client".to_owned(),
             platform: "test".to_owned(),
             system_version: "1".to_owned(),
-            api_id: 0,
+            api_id,
             app_name: "tgauth".to_owned(),
             app_version: "1".to_owned(),
             date_created: unix(ctx.now),
