@@ -16,11 +16,14 @@ pub(crate) struct Registration {
     id: u64,
 }
 
+/// The channels of one auth key's open connections, with their registration ids.
+type Senders = Vec<(u64, UnboundedSender<Vec<u8>>)>;
+
 /// The live connections of every DC, by (DC, auth_key_id).
 #[derive(Default)]
 pub(crate) struct Pushes {
     next_id: AtomicU64,
-    by_key: Mutex<HashMap<(i32, i64), Vec<(u64, UnboundedSender<Vec<u8>>)>>>,
+    by_key: Mutex<HashMap<(i32, i64), Senders>>,
 }
 
 impl Pushes {

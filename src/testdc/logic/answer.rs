@@ -11,6 +11,8 @@
 use grammers_tl_types::{enums, types, Serializable};
 
 /// An answer of the login rules.
+// One is made per call and moved once: left unboxed for the rules' convenience.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer {
     SentCode(enums::auth::SentCode),
