@@ -8,6 +8,9 @@
 //!         imports SESSION (any of those formats) and prints `users.getUsers(self)` as
 //!         `{"id":...,"bot":...,"phone":"..."}`
 //!
+//!     cargo run --example sessions -- convert SESSION FORMAT
+//!         reads SESSION (any format) and prints it as FORMAT, offline
+//!
 //! READY_LINE is the JSON line tgauth-testdc printed (the text, or a file holding it).
 
 use tgauth::client::{Client, ClientConfig, SessionFormat};
@@ -77,8 +80,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 serde_json::json!({"id": me.id, "bot": me.bot, "phone": me.phone})
             );
         }
+        ["convert", session, fmt] => {
+            let parsed = tgauth::client::session::StringSession::parse(session)?;
+            println!("{}", parsed.render(format(fmt)?)?);
+        }
         _ => {
-            eprintln!("usage: sessions login READY_LINE PHONE FORMAT | me READY_LINE SESSION");
+            eprintln!(
+                "usage: sessions login READY_LINE PHONE FORMAT | me READY_LINE SESSION \
+                 | convert SESSION FORMAT"
+            );
             std::process::exit(2);
         }
     }
