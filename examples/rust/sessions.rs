@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             // The test DC's code for 99966X...: X five times.
             let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
             let x = digits.chars().nth(5).ok_or("not a 99966X... number")?;
-            let code: String = std::iter::repeat_n(x, 5).collect();
+            let code = x.to_string().repeat(5);
             let auth = client.sign_in(phone, &sent.phone_code_hash, &code).await?;
             if !auth.is_signed_in() {
                 return Err("not signed in".into());
