@@ -20,11 +20,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from telethon import TelegramClient
+from telethon import TelegramClient, functions
 from telethon.crypto import AuthKey
 from telethon.sessions import StringSession
 
-from test_telethon import CALL_TIMEOUT, REPO, LocalDC, home_number, run
+from test_telethon import CALL_TIMEOUT, REPO, LocalDC, home_number, invoke, run
 
 # Each DC on a loopback address of its own, as Telegram lays its DCs out (--dc).
 PLACES = ["--dc", "1=127.0.0.1:0", "--dc", "2=127.0.0.2:0", "--dc", "3=127.0.0.3:0"]
@@ -75,6 +75,9 @@ def ready(dc):
 def test_the_dcs_listen_where_placed_and_get_config_says_so(testdc):
     hosts = {dc_id: host for dc_id, (host, _) in testdc.dcs.items()}
     assert hosts == {1: "127.0.0.1", 2: "127.0.0.2", 3: "127.0.0.3"}
+    [config] = invoke(testdc.client(1), functions.help.GetConfigRequest())
+    listed = {o.id: (o.ip_address, o.port) for o in config.dc_options if not o.ipv6}
+    assert listed == testdc.dcs
 
 
 def test_a_session_tgauth_signed_in_is_used_by_telethon(testdc):
