@@ -122,7 +122,9 @@ test-node: build
 	cd bindings/node && TGAUTH_LIB_DIR=$(LIB_DIR) npm install --no-audit --no-fund && npm test
 
 test-interop: build $(VENV)/bin/python
-	VENV=$(VENV) TGAUTH_TESTDC=$(LIB_DIR)/tgauth-testdc tests/interop/run.sh
+	$(CARGO) build --release --example sessions
+	VENV=$(VENV) TGAUTH_TESTDC=$(LIB_DIR)/tgauth-testdc \
+		TGAUTH_SESSIONS=$(LIB_DIR)/examples/sessions tests/interop/run.sh
 
 # Fuzzing (cargo-fuzz, nightly toolchain): a short run of every target in `make test`,
 # a minute each in `make fuzz`. Without a nightly toolchain fuzz/run.sh says so and skips.

@@ -470,7 +470,8 @@ tg_result tg_client_export_session_string(const struct tg_client *client, char *
 tg_result tg_config_new(struct tg_config **config_out);
 
 // Adds a DC. The first DC added is home until a migration or a saved session says
-// otherwise. `host` is copied (a name is resolved now, to an IPv4 address).
+// otherwise. `host` is copied (a name is resolved now, to an IPv4 address when it has one,
+// else IPv6; an IPv6 literal may be bracketed).
 //
 // # Safety
 // `config` is NULL or from `tg_config_new`; `host` is NULL or a NUL-terminated string.

@@ -4,12 +4,13 @@
 
 use std::process::ExitCode;
 
-use tgauth::testdc::{TestDc, TestDcOptions};
+use tgauth::testdc::{DcAddress, TestDc, TestDcOptions};
 
 const USAGE: &str =
     "usage: tgauth-testdc [--host 127.0.0.1] [--port 0] [--dcs 3] [--key PRIVATE_KEY_PEM]
                      [--app ID:HASH]... [--published-app ID:HASH]... [--code-limit N]
-                     [--faults NAME=P,...] [--code-ttl SECONDS]";
+                     [--faults NAME=P,...] [--code-ttl SECONDS]
+                     [--dc ID=HOST:PORT]...";
 
 fn parse_app(value: &str) -> Result<(i32, String), String> {
     let (id, hash) = value
@@ -20,6 +21,23 @@ fn parse_app(value: &str) -> Result<(i32, String), String> {
         return Err(format!("`{value}` is not ID:HASH"));
     }
     Ok((id, hash.to_owned()))
+}
+
+/// `ID=HOST:PORT`, HOST an address or name, IPv6 in brackets (`2=[::1]:443`).
+fn parse_place(value: &str) -> Result<DcAddress, String> {
+    let bad = || format!("--dc `{value}` is not ID=HOST:PORT");
+    let (id, addr) = value.split_once('=').ok_or_else(bad)?;
+    let (host, port) = addr.rsplit_once(':').ok_or_else(bad)?;
+    let id: i32 = id.parse().map_err(|_| bad())?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if host.is_empty() || (host.contains(':') && !host.starts_with('[')) {
+        return Err(bad());
+    }
+    Ok(DcAddress {
+        id,
+        host: host.to_owned(),
+        port,
+    })
 }
 
 fn parse_args(args: Vec<String>) -> Result<TestDcOptions, String> {
@@ -63,6 +81,7 @@ fn parse_args(args: Vec<String>) -> Result<TestDcOptions, String> {
                 options.code_ttl = std::time::Duration::from_secs(secs);
             }
             "--faults" => options.faults = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--dc" => options.places.push(parse_place(&value()?)?),
             other => return Err(format!("unknown option {other}")),
         }
     }

@@ -11,7 +11,7 @@ pub mod runtime;
 pub mod session;
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, SocketAddrV4, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,8 @@ pub use connection::InitParams;
 use connection::{Link, LinkSettings, Push};
 pub use error::{Error, ErrorKind};
 use retry::{Decision, RetryPolicy};
-use session::{dc_option, SessionStore, StringSession};
+pub use session::SessionFormat;
+use session::{dc_option, option_addr, SessionStore, StringSession};
 
 use crate::protocol::cipher::AuthKey;
 use crate::protocol::handshake::rsa::{self, RsaPublicKey};
@@ -53,7 +54,9 @@ pub struct ClientConfig {
     pub test_servers: bool,
     /// Where the session persists; `None` keeps it in memory.
     pub session_path: Option<PathBuf>,
-    /// A Telethon or GramJS string session to start from.
+    /// A string session to start from, in any format [`SessionFormat`] names (detected).
+    /// Pyrogram's holds no address: the DC's comes from `dcs`, else from Telegram's
+    /// production or test DCs (by the string's test-mode flag).
     pub session_string: Option<String>,
     /// One deadline per request.
     pub timeout: Duration,
@@ -86,15 +89,6 @@ impl Default for ClientConfig {
             app: None,
         }
     }
-}
-
-/// The string-session formats a session can be exported to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SessionFormat {
-    /// Telethon's `StringSession`.
-    Telethon,
-    /// GramJS's `StringSession`.
-    GramJs,
 }
 
 impl ClientConfig {
@@ -148,8 +142,13 @@ pub fn default_code_settings() -> types::CodeSettings {
     }
 }
 
-/// Resolves `host:port` to one IPv4 address (sessions store IPv4 addresses).
+/// Resolves `host:port` to one address, IPv4 when there is one, else IPv6. An IPv6 literal
+/// may be bracketed (`[::1]`).
 pub fn resolve_v4(host: &str, port: u16) -> Result<SocketAddr, Error> {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     let addrs = (host, port).to_socket_addrs().map_err(|e| {
         Error::new(
             ErrorKind::InvalidArgument,
@@ -176,6 +175,8 @@ struct Inner {
     dc_lookup: tokio::sync::Mutex<()>,
     /// The app: from the config, or from the first call that named one.
     app: Mutex<Option<(i32, String)>>,
+    /// Whether the DCs are Telegram's test DCs (config, or an imported session's flag).
+    test_mode: bool,
     /// The server's pushes, from every link.
     pushes: tokio::sync::broadcast::Sender<Push>,
 }
@@ -191,16 +192,22 @@ impl Client {
     /// Builds a client, opening (and locking) its session file if it has one.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
         config.validate()?;
+        let imported = match &config.session_string {
+            Some(s) => Some(StringSession::parse(s)?),
+            None => None,
+        };
+        // Telegram's test DCs: asked for, or named by the string session (when no DCs of
+        // our own are configured).
+        let test_mode = config.test_servers || imported.as_ref().is_some_and(|s| s.test_mode);
         let mut fallback = SessionData {
             dc_options: HashMap::new(),
             ..SessionData::default()
         };
         if config.dcs.is_empty() {
-            if config.test_servers {
+            if test_mode {
                 for (id, ip) in TELEGRAM_TEST_DCS {
-                    fallback
-                        .dc_options
-                        .insert(id, dc_option(id, SocketAddrV4::new(ip.into(), 443)));
+                    let addr = SocketAddr::from((ip, 443));
+                    fallback.dc_options.insert(id, dc_option(id, addr));
                 }
                 fallback.home_dc = 2;
             } else {
@@ -208,15 +215,29 @@ impl Client {
             }
         } else {
             for (id, addr) in &config.dcs {
-                fallback
-                    .dc_options
-                    .insert(*id, dc_option(*id, to_v4(*addr)?));
+                fallback.dc_options.insert(*id, dc_option(*id, *addr));
             }
             fallback.home_dc = config.dcs[0].0;
         }
-        if let Some(s) = &config.session_string {
-            let imported = StringSession::parse(s)?;
-            let mut option = dc_option(imported.dc_id, to_v4(imported.addr)?);
+        if let Some(imported) = &imported {
+            let addr = match imported.addr {
+                Some(addr) => addr,
+                None => fallback
+                    .dc_options
+                    .get(&imported.dc_id)
+                    .map(option_addr)
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::InvalidArgument,
+                            format!(
+                                "the session string names DC {} and holds no address: \
+                                 configure that DC's address",
+                                imported.dc_id
+                            ),
+                        )
+                    })?,
+            };
+            let mut option = dc_option(imported.dc_id, addr);
             option.auth_key = Some(imported.auth_key);
             fallback.dc_options.insert(imported.dc_id, option);
             fallback.home_dc = imported.dc_id;
@@ -230,14 +251,21 @@ impl Client {
             session.update(|data| {
                 for (id, option) in &fallback.dc_options {
                     let entry = data.dc_options.entry(*id).or_insert_with(|| option.clone());
-                    if entry.ipv4 != option.ipv4 {
+                    if option_addr(entry) != option_addr(option) {
                         entry.ipv4 = option.ipv4;
+                        entry.ipv6 = option.ipv6;
                         entry.auth_key = None;
                     }
                 }
             })?;
         } else if !session.loaded() {
-            session.update(|_| {})?;
+            session.update_login(|login| {
+                // What the string session says about the user and the app.
+                if let Some(imported) = &imported {
+                    login.user = imported.user;
+                    login.api_id = imported.api_id;
+                }
+            })?;
         }
         let trusted = if config.rsa_keys.is_empty() {
             rsa::builtin_keys()
@@ -254,6 +282,7 @@ impl Client {
                 trusted: Arc::new(trusted),
                 dc_lookup: tokio::sync::Mutex::new(()),
                 app,
+                test_mode,
                 pushes: tokio::sync::broadcast::channel(64).0,
             }),
         })
@@ -273,22 +302,34 @@ impl Client {
 
     /// The session as a Telethon string session (home DC and its key), if it has a key.
     pub fn export_session_string(&self) -> Option<String> {
-        self.export_session(SessionFormat::Telethon)
+        self.export_session(SessionFormat::Telethon).ok()
     }
 
-    /// The session (home DC and its key) as another library's string session, if it has a
-    /// key.
-    pub fn export_session(&self, format: SessionFormat) -> Option<String> {
-        let dc = self.inner.session.dc(self.home_dc())?;
-        let s = StringSession {
-            dc_id: dc.id,
-            addr: SocketAddr::V4(dc.ipv4),
-            auth_key: dc.auth_key?,
+    /// The session (home DC, its address and key) as another library's string session.
+    /// InvalidArgument when the session has no key yet, and for Pyrogram (whose string
+    /// holds them) when nobody is signed in or no api_id is known (from the config, a call
+    /// that named the app, or the imported session). Pyrogram's and mtcute's test-mode flag
+    /// is set when the client uses Telegram's test DCs.
+    pub fn export_session(&self, format: SessionFormat) -> Result<String, Error> {
+        let home = self.home_dc();
+        let dc = self.inner.session.dc(home);
+        let Some((dc, auth_key)) = dc.and_then(|dc| dc.auth_key.map(|k| (dc, k))) else {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("the session has no auth key for its home DC {home} yet"),
+            ));
         };
-        Some(match format {
-            SessionFormat::Telethon => s.to_telethon(),
-            SessionFormat::GramJs => s.to_gramjs(),
-        })
+        let login = self.inner.session.login();
+        let s = StringSession {
+            format,
+            dc_id: dc.id,
+            addr: Some(option_addr(&dc)),
+            auth_key,
+            user: login.user,
+            api_id: self.app().map(|(id, _)| id).or(login.api_id),
+            test_mode: self.inner.test_mode && self.inner.config.dcs.is_empty(),
+        };
+        s.render(format)
     }
 
     fn link(&self, dc_id: i32) -> Result<Link, Error> {
@@ -307,12 +348,12 @@ impl Client {
         let c = &self.inner.config;
         let settings = LinkSettings {
             dc_id,
-            wire_dc_id: if c.test_servers && c.dcs.is_empty() {
+            wire_dc_id: if self.inner.test_mode && c.dcs.is_empty() {
                 10_000 + dc_id
             } else {
                 dc_id
             },
-            addr: SocketAddr::V4(option.ipv4),
+            addr: option_addr(&option),
             transport: c.transport,
             obfuscated: c.obfuscated,
             trusted: self.inner.trusted.clone(),
@@ -359,19 +400,27 @@ impl Client {
         })?;
         let mut found = false;
         self.inner.session.update(|data| {
-            for enums::DcOption::Option(o) in &config.dc_options {
-                if o.ipv6 || o.media_only || o.cdn {
-                    continue;
+            // IPv4 addresses first; a DC listed with IPv6 addresses only gets one of those.
+            for ipv6 in [false, true] {
+                for enums::DcOption::Option(o) in &config.dc_options {
+                    if o.ipv6 != ipv6
+                        || o.media_only
+                        || o.cdn
+                        || data.dc_options.contains_key(&o.id)
+                    {
+                        continue;
+                    }
+                    let Ok(ip) = o.ip_address.parse::<std::net::IpAddr>() else {
+                        continue;
+                    };
+                    let Ok(port) = u16::try_from(o.port) else {
+                        continue;
+                    };
+                    let addr = SocketAddr::new(ip, port);
+                    data.dc_options.insert(o.id, dc_option(o.id, addr));
                 }
-                let Ok(ip) = o.ip_address.parse::<std::net::Ipv4Addr>() else {
-                    continue;
-                };
-                let addr = SocketAddrV4::new(ip, o.port as u16);
-                data.dc_options
-                    .entry(o.id)
-                    .or_insert_with(|| dc_option(o.id, addr));
-                found |= o.id == wanted;
             }
+            found = data.dc_options.contains_key(&wanted);
         })?;
         if found {
             Ok(())
@@ -562,15 +611,5 @@ impl Client {
                 "give api_id and api_hash together (or neither, to use the config's app)",
             )),
         }
-    }
-}
-
-fn to_v4(addr: SocketAddr) -> Result<SocketAddrV4, Error> {
-    match addr {
-        SocketAddr::V4(v4) => Ok(v4),
-        SocketAddr::V6(_) => Err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!("{addr}: only IPv4 DC addresses are supported"),
-        )),
     }
 }

@@ -48,7 +48,8 @@ pub unsafe extern "C" fn tg_config_new(config_out: *mut *mut tg_config) -> tg_re
 }
 
 /// Adds a DC. The first DC added is home until a migration or a saved session says
-/// otherwise. `host` is copied (a name is resolved now, to an IPv4 address).
+/// otherwise. `host` is copied (a name is resolved now, to an IPv4 address when it has one,
+/// else IPv6; an IPv6 literal may be bracketed).
 ///
 /// # Safety
 /// `config` is NULL or from `tg_config_new`; `host` is NULL or a NUL-terminated string.
@@ -65,9 +66,8 @@ pub unsafe extern "C" fn tg_config_add_dc(
         if !(1..=1000).contains(&dc_id) || port == 0 || host.is_empty() {
             return tg_result::TG_RESULT_INVALID_ARGUMENT;
         }
-        let addr = match resolve_v4(&host, port) {
-            Ok(addr) if addr.is_ipv4() => addr,
-            _ => return tg_result::TG_RESULT_INVALID_ARGUMENT,
+        let Ok(addr) = resolve_v4(&host, port) else {
+            return tg_result::TG_RESULT_INVALID_ARGUMENT;
         };
         config.dcs.retain(|(id, _)| *id != dc_id);
         config.dcs.push((dc_id, addr));

@@ -47,6 +47,9 @@ pub struct TestDcOptions {
     pub faults: Faults,
     /// Tests only: break one security check in every answer (see [`flaws::Flaw`]).
     pub flaw: Option<flaws::Flaw>,
+    /// `--dc ID=HOST:PORT`: when not empty, each DC listens at its own address (port 0: a
+    /// free one) instead of `host`, `port` and `dcs`; the ids must be 1..=N, each once.
+    pub places: Vec<DcAddress>,
     /// How long a phone_code_hash stays valid (`--code-ttl`).
     pub code_ttl: std::time::Duration,
 }
@@ -64,6 +67,7 @@ impl Default for TestDcOptions {
             faults: Faults::none(),
             flaw: None,
             code_ttl: logic::DEFAULT_CODE_TTL,
+            places: Vec::new(),
         }
     }
 }
@@ -212,8 +216,18 @@ pub struct TestDc {
 
 impl TestDc {
     /// Binds every DC and starts serving on the current tokio runtime.
-    pub async fn start(options: TestDcOptions) -> std::io::Result<TestDc> {
+    pub async fn start(mut options: TestDcOptions) -> std::io::Result<TestDc> {
         let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+        if !options.places.is_empty() {
+            options.places.sort_by_key(|p| p.id);
+            let n = options.places.len() as i32;
+            if options.places.iter().zip(1..).any(|(p, id)| p.id != id) {
+                return Err(invalid(format!(
+                    "--dc ids must be 1..={n}, each once (as Telegram numbers its DCs)"
+                )));
+            }
+            options.dcs = n;
+        }
         if !(1..=16).contains(&options.dcs) {
             return Err(invalid(format!("dcs must be 1..=16, not {}", options.dcs)));
         }
@@ -255,6 +269,18 @@ impl TestDc {
         let mut listeners = Vec::new();
         let mut addresses = Vec::new();
         for dc in 1..=options.dcs {
+            if let Some(place) = options.places.get(dc as usize - 1) {
+                let host = place.host.trim_start_matches('[').trim_end_matches(']');
+                let listener = TcpListener::bind((host, place.port)).await?;
+                let local: SocketAddr = listener.local_addr()?;
+                addresses.push(DcAddress {
+                    id: dc,
+                    host: local.ip().to_string(),
+                    port: local.port(),
+                });
+                listeners.push((dc, listener));
+                continue;
+            }
             let port = if options.port == 0 {
                 0
             } else {
@@ -371,13 +397,14 @@ impl Drop for TestDc {
     }
 }
 
-/// The help.getConfig answer of a test DC: its DCs as dc_options, `this_dc` the one asked.
+/// The help.getConfig answer of a test DC: its DCs as dc_options, at the addresses they
+/// listen on (flagged `ipv6` when the address is), `this_dc` the one asked.
 pub fn config_answer(dcs: &[DcAddress], this_dc: i32, now: i32) -> enums::Config {
     let dc_options = dcs
         .iter()
         .map(|dc| {
             enums::DcOption::Option(types::DcOption {
-                ipv6: false,
+                ipv6: dc.host.parse::<std::net::Ipv6Addr>().is_ok(),
                 media_only: false,
                 tcpo_only: false,
                 cdn: false,

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,9 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, ErrorKind};
+
+mod strings;
+pub use strings::{SessionFormat, StringSession};
 
 const FORMAT: &str = "tgauth-session";
 const VERSION: u32 = 1;
@@ -211,13 +214,31 @@ pub fn duplicate(d: &SessionData) -> SessionData {
     }
 }
 
-/// A DC option without a key, for an IPv4 address.
-pub fn dc_option(id: i32, addr: SocketAddrV4) -> DcOption {
+/// A DC option without a key. grammers-session keeps an IPv4 and an IPv6 address per DC;
+/// the one not given is left unspecified (with the same port).
+pub fn dc_option(id: i32, addr: SocketAddr) -> DcOption {
+    let (ipv4, ipv6) = match addr {
+        SocketAddr::V4(v4) => (
+            v4,
+            SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, v4.port(), 0, 0),
+        ),
+        SocketAddr::V6(v6) => (SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, v6.port()), v6),
+    };
     DcOption {
         id,
-        ipv4: addr,
-        ipv6: SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, addr.port(), 0, 0),
+        ipv4,
+        ipv6,
         auth_key: None,
+    }
+}
+
+/// The address to connect to for a DC: its IPv4 address, or its IPv6 one when it has no
+/// IPv4 address.
+pub fn option_addr(option: &DcOption) -> SocketAddr {
+    if option.ipv4.ip().is_unspecified() && !option.ipv6.ip().is_unspecified() {
+        SocketAddr::V6(option.ipv6)
+    } else {
+        SocketAddr::V4(option.ipv4)
     }
 }
 
@@ -401,93 +422,6 @@ impl SessionStore {
     }
 }
 
-/// A session brought in from a Telethon or GramJS string session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StringSession {
-    /// The DC the key belongs to (the home DC).
-    pub dc_id: i32,
-    /// Its address.
-    pub addr: std::net::SocketAddr,
-    /// The auth key.
-    pub auth_key: [u8; 256],
-}
-
-impl StringSession {
-    /// Parses a "1..." string session of Telethon (`>B4sH256s` / `>B16sH256s`, urlsafe
-    /// base64) or GramJS (dc byte, u16 address length, address text, u16 port, key; base64).
-    pub fn parse(s: &str) -> Result<Self, Error> {
-        let bad =
-            |why: &str| Error::new(ErrorKind::InvalidArgument, format!("string session: {why}"));
-        let body = s
-            .trim()
-            .strip_prefix('1')
-            .ok_or_else(|| bad("unknown version (expected \"1...\")"))?;
-        let bytes = base64::engine::general_purpose::URL_SAFE
-            .decode(body)
-            .or_else(|_| base64::engine::general_purpose::STANDARD.decode(body))
-            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body))
-            .map_err(|_| bad("not base64"))?;
-        let key_at = |at: usize| -> Option<[u8; 256]> { bytes.get(at..at + 256)?.try_into().ok() };
-        // GramJS: its address length field must agree with the total.
-        if bytes.len() > 261 {
-            let len = u16::from_be_bytes([bytes[1], bytes[2]]) as usize;
-            if bytes.len() == 1 + 2 + len + 2 + 256 {
-                if let Some(ip) = std::str::from_utf8(&bytes[3..3 + len])
-                    .ok()
-                    .and_then(|t| t.parse::<std::net::IpAddr>().ok())
-                {
-                    let port = u16::from_be_bytes([bytes[3 + len], bytes[4 + len]]);
-                    return Ok(Self {
-                        dc_id: bytes[0] as i32,
-                        addr: std::net::SocketAddr::new(ip, port),
-                        auth_key: key_at(5 + len).ok_or_else(|| bad("truncated"))?,
-                    });
-                }
-            }
-        }
-        let (ip, at): (std::net::IpAddr, usize) = match bytes.len() {
-            263 => (
-                Ipv4Addr::from(<[u8; 4]>::try_from(&bytes[1..5]).expect("4")).into(),
-                5,
-            ),
-            275 => (
-                Ipv6Addr::from(<[u8; 16]>::try_from(&bytes[1..17]).expect("16")).into(),
-                17,
-            ),
-            _ => return Err(bad("unexpected length")),
-        };
-        let port = u16::from_be_bytes([bytes[at], bytes[at + 1]]);
-        Ok(Self {
-            dc_id: bytes[0] as i32,
-            addr: std::net::SocketAddr::new(ip, port),
-            auth_key: key_at(at + 2).ok_or_else(|| bad("truncated"))?,
-        })
-    }
-
-    /// Renders Telethon's format (which GramJS cannot read, but Telethon and tgauth can).
-    pub fn to_telethon(&self) -> String {
-        let mut out = vec![self.dc_id as u8];
-        match self.addr.ip() {
-            std::net::IpAddr::V4(ip) => out.extend_from_slice(&ip.octets()),
-            std::net::IpAddr::V6(ip) => out.extend_from_slice(&ip.octets()),
-        }
-        out.extend_from_slice(&self.addr.port().to_be_bytes());
-        out.extend_from_slice(&self.auth_key);
-        format!("1{}", base64::engine::general_purpose::URL_SAFE.encode(out))
-    }
-
-    /// Renders GramJS's format.
-    pub fn to_gramjs(&self) -> String {
-        let ip = self.addr.ip().to_string();
-        let mut out = vec![self.dc_id as u8];
-        out.extend_from_slice(&(ip.len() as u16).to_be_bytes());
-        out.extend_from_slice(ip.as_bytes());
-        out.extend_from_slice(&self.addr.port().to_be_bytes());
-        out.extend_from_slice(&self.auth_key);
-        format!("1{}", base64::engine::general_purpose::STANDARD.encode(out))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,25 +523,5 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "{\"format\":\"tgauth-session\",\"vers"
         );
-    }
-
-    #[test]
-    fn string_sessions_round_trip_both_formats() {
-        let s = StringSession {
-            dc_id: 2,
-            addr: "149.154.167.51:443".parse().unwrap(),
-            auth_key: [0xab; 256],
-        };
-        assert_eq!(StringSession::parse(&s.to_telethon()).unwrap(), s);
-        assert_eq!(StringSession::parse(&s.to_gramjs()).unwrap(), s);
-        let v6 = StringSession {
-            dc_id: 4,
-            addr: "[2001:67c:4e8:f004::a]:443".parse().unwrap(),
-            auth_key: [1; 256],
-        };
-        assert_eq!(StringSession::parse(&v6.to_telethon()).unwrap(), v6);
-        assert!(StringSession::parse("2abc").is_err());
-        assert!(StringSession::parse("1!!!").is_err());
-        assert!(StringSession::parse("1AAAA").is_err());
     }
 }
