@@ -1,10 +1,11 @@
 /*
- * tgauth: Telegram login (auth.sendCode) over MTProto 2.0, natively.
+ * tgauth: Telegram login over MTProto 2.0, natively.
  *
  * Threading: every function may be called from any thread. Callbacks run on tgauth's own
  * threads (never inside the call that started the request), possibly concurrently; what
- * they receive is borrowed for the duration of the call. Each accepted tg_send_code calls
- * its callback exactly once. Panics never cross this boundary.
+ * they receive is borrowed for the duration of the call. Each accepted request (tg_send_code,
+ * tg_sign_in, tg_qr_login, ...) calls its final callback exactly once. Panics never cross
+ * this boundary.
  *
  * Ownership: strings passed in are copied; strings returned as `char *` are freed with
  * tg_string_free; `const char *` results are static or owned by their handle. Freeing
@@ -142,6 +143,29 @@ typedef uint32_t tg_transport;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The string-session formats of `tg_client_export_session`. Never renumbered.
+enum tg_session_format
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Telethon's StringSession ("1...").
+  TG_SESSION_FORMAT_TELETHON = 0,
+  // GramJS's StringSession ("1...").
+  TG_SESSION_FORMAT_GRAMJS = 1,
+  // Pyrogram's session string (not supported by this version).
+  TG_SESSION_FORMAT_PYROGRAM = 2,
+  // mtcute's session string (not supported by this version).
+  TG_SESSION_FORMAT_MTCUTE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum tg_session_format tg_session_format;
+#else
+typedef uint32_t tg_session_format;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A Telegram client (opaque). Create with `tg_client_new`, free with `tg_client_free`.
 typedef struct tg_client tg_client;
 
@@ -272,6 +296,89 @@ typedef void (*tg_send_code_callback)(void *user_data,
                                       const struct tg_sent_code *sent_code,
                                       const struct tg_error *error);
 
+// A Telegram user, borrowed for the duration of the callback.
+typedef struct tg_user {
+  // The user's id.
+  int64_t id;
+  // The access hash bound to this session (0 when the server sent none).
+  int64_t access_hash;
+  // First name; "" when absent. Never NULL.
+  const char *first_name;
+  // Last name; "" when absent. Never NULL.
+  const char *last_name;
+  // Username without the '@'; NULL when none.
+  const char *username;
+  // Phone number, digits only; NULL when hidden or for bots.
+  const char *phone;
+  // Whether the account is a bot.
+  bool bot;
+} tg_user;
+
+// The outcome of a login step (auth.Authorization), borrowed for the duration of the
+// callback. Either `user` is set (signed in), or `sign_up_required` is true (the number
+// has no account: show the terms, then `tg_sign_up`).
+typedef struct tg_authorization {
+  // The user now signed in; NULL when a sign-up is required.
+  const struct tg_user *user;
+  // The number has no account yet: call `tg_sign_up` with the names the user chose.
+  bool sign_up_required;
+  // The terms of service to show; NULL unless sign_up_required.
+  const char *terms_of_service;
+  // The terms' id; NULL unless sign_up_required.
+  const char *terms_of_service_id;
+  // A token that logs this number back in without a code ({NULL, 0} when absent; the
+  // session keeps it too, and `tg_send_code` sends it).
+  struct tg_bytes future_auth_token;
+  // Telegram asks the account to set a cloud password.
+  bool setup_password_required;
+  // Days after which Telegram asks this device to log in again; -1 when absent.
+  int32_t otherwise_relogin_days;
+} tg_authorization;
+
+// Called exactly once per accepted login call that ends in an authorization
+// (`tg_sign_in`, `tg_sign_up`, `tg_check_password`, `tg_sign_in_bot`, `tg_qr_login`), on
+// a library thread: with the authorization (`error` NULL) or an error (`authorization`
+// NULL). `401 SESSION_PASSWORD_NEEDED` means: call `tg_check_password`. Both are
+// borrowed for the call only.
+typedef void (*tg_authorization_callback)(void *user_data,
+                                          const struct tg_authorization *authorization,
+                                          const struct tg_error *error);
+
+// What Telegram says of an account's cloud password, borrowed for the callback.
+typedef struct tg_password_info {
+  // Whether the account has a cloud password.
+  bool has_password;
+  // The hint the user set; NULL when none.
+  const char *hint;
+  // Whether a recovery email is set.
+  bool has_recovery;
+} tg_password_info;
+
+// Called exactly once per accepted `tg_password_info`, on a library thread: with the
+// information (`error` NULL) or an error (`info` NULL), borrowed for the call only.
+typedef void (*tg_password_info_callback)(void *user_data,
+                                          const struct tg_password_info *info,
+                                          const struct tg_error *error);
+
+// Called exactly once per accepted call that has no value to hand back
+// (`tg_cancel_code`, `tg_accept_login_token`), on a library thread: `error` is NULL when
+// it is done, else the error, borrowed for the call only.
+typedef void (*tg_done_callback)(void *user_data, const struct tg_error *error);
+
+// Called exactly once per accepted `tg_log_out`, on a library thread: with the future
+// auth token (`error` NULL; `len` 0 when Telegram gave none) or an error
+// (`future_auth_token` NULL). Both are borrowed for the call only.
+typedef void (*tg_log_out_callback)(void *user_data,
+                                    const struct tg_bytes *future_auth_token,
+                                    const struct tg_error *error);
+
+// Called by `tg_qr_login` with each new login URL to show as a QR code
+// (`tg://login?token=...`) and when Telegram stops accepting it (Unix seconds): once at
+// first, then again each time a token expires unanswered. Called on a library thread,
+// strictly before the request's final callback and never after it; `url` is borrowed for
+// the call only. Keep it short: it runs on a thread the library's I/O shares.
+typedef void (*tg_login_token_callback)(void *user_data, const char *url, int64_t expires_unix);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -283,7 +390,8 @@ const char *tg_result_str(uint32_t result);
 // Returns the library version ("0.1.0"), a static string.
 const char *tg_version(void);
 
-// Frees a string returned by tgauth (such as `tg_testdc_codes_json`'s). NULL is a no-op.
+// Frees a string returned by tgauth (such as `tg_testdc_codes_json`'s), wiping it first
+// (a session string holds an auth key). NULL is a no-op.
 //
 // # Safety
 // `string` is NULL or was returned by tgauth and not freed before.
@@ -448,6 +556,175 @@ tg_result tg_config_set_transport(struct tg_config *config, uint32_t transport, 
 // # Safety
 // `config` is NULL or from `tg_config_new`; `api_hash` is NULL or NUL-terminated.
 tg_result tg_config_set_app(struct tg_config *config, int32_t api_id, const char *api_hash);
+
+// Signs in with the code the user received (auth.signIn). phone_number 1..=64 bytes and
+// phone_code_hash 1..=256 bytes as `tg_send_code` gave them, phone_code at most 256 bytes.
+// The callback gets the authorization: the user, or `sign_up_required` (then
+// `tg_sign_up`); `401 SESSION_PASSWORD_NEEDED` means: call `tg_check_password`; a wrong
+// code is `400 PHONE_CODE_INVALID` (try again). Arguments are checked at once (a refusal
+// calls nothing); on TG_RESULT_OK the callback is called exactly once, on a library
+// thread: with the result, an error, or TG_RESULT_CANCELLED (`tg_cancel`,
+// `tg_client_free`).
+//
+// # Safety
+// `client` is NULL or from `tg_client_new`; strings are NULL or NUL-terminated;
+// `request_id_out` is NULL or writable; `callback` may be called with `user_data` from
+// another thread.
+tg_result tg_sign_in(struct tg_client *client,
+                     const char *phone_number,
+                     const char *phone_code_hash,
+                     const char *phone_code,
+                     tg_authorization_callback callback,
+                     void *user_data,
+                     uint64_t *request_id_out);
+
+// Creates the account of a number that `tg_sign_in` answered with `sign_up_required`
+// (auth.signUp): the same phone_number and phone_code_hash, first_name (at most 256
+// bytes; Telegram refuses "" with `400 FIRSTNAME_INVALID`) and last_name (NULL: ""). The
+// callback gets the new user's authorization, as `tg_sign_in`'s.
+//
+// # Safety
+// As `tg_sign_in`.
+tg_result tg_sign_up(struct tg_client *client,
+                     const char *phone_number,
+                     const char *phone_code_hash,
+                     const char *first_name,
+                     const char *last_name,
+                     tg_authorization_callback callback,
+                     void *user_data,
+                     uint64_t *request_id_out);
+
+// The 2FA step (SRP, then auth.checkPassword), after `tg_sign_in` or `tg_qr_login`
+// answered `401 SESSION_PASSWORD_NEEDED`. password at most 4096 bytes; it is copied into
+// memory that is wiped after use, and never logged. A wrong password is
+// `400 PASSWORD_HASH_INVALID` (try again). The callback gets the authorization.
+//
+// # Safety
+// As `tg_sign_in`.
+tg_result tg_check_password(struct tg_client *client,
+                            const char *password,
+                            tg_authorization_callback callback,
+                            void *user_data,
+                            uint64_t *request_id_out);
+
+// What Telegram says of the account's cloud password (account.getPassword): whether it
+// has one, its hint, whether a recovery email is set. Useful right after
+// `SESSION_PASSWORD_NEEDED`, to show the hint.
+//
+// # Safety
+// As `tg_sign_in`.
+tg_result tg_password_info(struct tg_client *client,
+                           tg_password_info_callback callback,
+                           void *user_data,
+                           uint64_t *request_id_out);
+
+// Signs a bot in with its token from @BotFather (auth.importBotAuthorization).
+// bot_token 1..=4096 bytes (never logged); api_id > 0 and api_hash 1..=256 bytes, or
+// `api_id` 0 with `api_hash` NULL for the configuration's app. The callback gets the
+// authorization (its user has `bot` set).
+//
+// # Safety
+// As `tg_sign_in`.
+tg_result tg_sign_in_bot(struct tg_client *client,
+                         const char *bot_token,
+                         int32_t api_id,
+                         const char *api_hash,
+                         tg_authorization_callback callback,
+                         void *user_data,
+                         uint64_t *request_id_out);
+
+// Sends the code again (auth.resendCode), by the `next_type` of the previous answer.
+// phone_number and phone_code_hash as for `tg_sign_in`; reason (at most 256 bytes) may
+// be NULL. The callback is a `tg_send_code_callback` and gets the new `tg_sent_code`.
+//
+// # Safety
+// As `tg_sign_in`.
+tg_result tg_resend_code(struct tg_client *client,
+                         const char *phone_number,
+                         const char *phone_code_hash,
+                         const char *reason,
+                         tg_send_code_callback callback,
+                         void *user_data,
+                         uint64_t *request_id_out);
+
+// Cancels a code that is no longer wanted (auth.cancelCode); its phone_code_hash is dead
+// afterwards (`400 PHONE_CODE_EXPIRED`). Arguments as for `tg_sign_in`. The callback gets
+// NULL when done, or the error.
+//
+// # Safety
+// As `tg_sign_in`.
+tg_result tg_cancel_code(struct tg_client *client,
+                         const char *phone_number,
+                         const char *phone_code_hash,
+                         tg_done_callback callback,
+                         void *user_data,
+                         uint64_t *request_id_out);
+
+// Logs the session out (auth.logOut). The callback gets the future auth token Telegram
+// gave (len 0 when none): the session keeps it, and the next `tg_send_code` for the same
+// number sends it, so that number comes back without a code
+// (TG_SENT_CODE_KIND_SUCCESS).
+//
+// # Safety
+// As `tg_sign_in`.
+tg_result tg_log_out(struct tg_client *client,
+                     tg_log_out_callback callback,
+                     void *user_data,
+                     uint64_t *request_id_out);
+
+// Writes the session (its home DC and key) as another library's string session, to free
+// with `tg_string_free`. `format` is a `tg_session_format`: TELETHON and GRAMJS work;
+// PYROGRAM and MTCUTE are TG_RESULT_INVALID_ARGUMENT (not supported by this version), as
+// is an unknown value. TG_RESULT_SESSION when the session has no key yet.
+//
+// # Safety
+// `client` is NULL or from `tg_client_new`; `out` is NULL or writable.
+tg_result tg_client_export_session(struct tg_client *client, uint32_t format, char **out);
+
+// Who the session is signed in as: TG_RESULT_OK with the user's id in `*user_id_out` and
+// whether it is a bot in `*bot_out` (either may be NULL), or TG_RESULT_SESSION when
+// nobody is (before the login, after `tg_log_out`).
+//
+// # Safety
+// `client` is NULL or from `tg_client_new`; `user_id_out` and `bot_out` are NULL or
+// writable.
+tg_result tg_client_signed_in(const struct tg_client *client, int64_t *user_id_out, bool *bot_out);
+
+// Logs in by QR code (auth.exportLoginToken until a signed-in app accepts a token, then
+// the login is finished, on another DC if Telegram says so). `on_token` gets each URL to
+// show; the callback, exactly once and after the last `on_token`, gets the
+// authorization, `401 SESSION_PASSWORD_NEEDED` (then `tg_check_password`),
+// TG_RESULT_TIMEOUT when no app accepted a token within `wait_ms` (0: 30 times the
+// client's timeout), or TG_RESULT_CANCELLED. api_id > 0 and api_hash 1..=256 bytes, or
+// `api_id` 0 with `api_hash` NULL for the configuration's app. Both callbacks get
+// `user_data`.
+//
+// # Safety
+// `client` is NULL or from `tg_client_new`; `api_hash` is NULL or NUL-terminated;
+// `request_id_out` is NULL or writable; `on_token` and `callback` may be called with
+// `user_data` from another thread.
+tg_result tg_qr_login(struct tg_client *client,
+                      int32_t api_id,
+                      const char *api_hash,
+                      uint32_t wait_ms,
+                      tg_login_token_callback on_token,
+                      tg_authorization_callback callback,
+                      void *user_data,
+                      uint64_t *request_id_out);
+
+// Approves a QR login from this signed-in client (auth.acceptLoginToken), given the
+// `tg://login?token=...` URL or the bare base64url token (1..=4096 bytes; a malformed
+// one is refused at once). The callback gets NULL when approved, or the error.
+//
+// # Safety
+// `client` is NULL or from `tg_client_new`; `token_or_url` is NULL or NUL-terminated;
+// `request_id_out` is NULL or writable; `callback` may be called with `user_data` from
+// another thread.
+tg_result tg_accept_login_token(struct tg_client *client,
+                                const char *token_or_url,
+                                tg_done_callback callback,
+                                void *user_data,
+                                uint64_t *request_id_out);
 
 // Starts a test DC on loopback (see TESTDC behaviour in the README). `options_json` is
 // NULL for the defaults, or a JSON object with any of "host", "port", "dcs", "key_pem",

@@ -50,7 +50,11 @@ fn a_bad_app_in_the_config_is_refused() {
             ..config(TransportKind::Intermediate, false)
         };
         let err = Client::new(c).err().expect("refused");
-        assert_eq!(err.kind, ErrorKind::InvalidArgument, "{api_id} {api_hash:?}");
+        assert_eq!(
+            err.kind,
+            ErrorKind::InvalidArgument,
+            "{api_id} {api_hash:?}"
+        );
     }
 }
 
@@ -103,7 +107,14 @@ fn the_cli_refuses_full_obfuscated_before_connecting() {
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
     let out = Command::new(env!("CARGO_BIN_EXE_tgauth"))
-        .args(["send-code", "+15551234567", "--api-id", "1", "--api-hash", "x"])
+        .args([
+            "send-code",
+            "+15551234567",
+            "--api-id",
+            "1",
+            "--api-hash",
+            "x",
+        ])
         .arg("--dc")
         .arg(format!("1=127.0.0.1:{port}"))
         .args(["--transport", "full", "--obfuscated", "--timeout", "2"])

@@ -20,13 +20,13 @@ use grammers_session::SessionData;
 use grammers_tl_types::{enums, functions, types, Deserializable, RemoteCall, Serializable};
 use parking_lot::Mutex;
 
-pub use connection::InitParams;
-use connection::{Link, LinkSettings, Push};
-pub use error::{Error, ErrorKind};
 pub use auth::{
     AcceptedLogin, Authorization, CodeTypeKind, LoginToken, PasswordInfo, SentCode, SentCodeKind,
     TermsOfService, User,
 };
+pub use connection::InitParams;
+use connection::{Link, LinkSettings, Push};
+pub use error::{Error, ErrorKind};
 use retry::{Decision, RetryPolicy};
 use session::{dc_option, SessionStore, StringSession};
 

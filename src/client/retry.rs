@@ -143,9 +143,18 @@ mod tests {
     #[test]
     fn migrations_are_followed_a_bounded_number_of_times() {
         let mut p = RetryPolicy::new(60);
-        assert_eq!(p.decide(rpc(303, "PHONE_MIGRATE_2"), 1, LONG), Decision::Migrate(2));
-        assert_eq!(p.decide(rpc(303, "USER_MIGRATE_3"), 2, LONG), Decision::Migrate(3));
-        assert_eq!(p.decide(rpc(303, "NETWORK_MIGRATE_1"), 3, LONG), Decision::Migrate(1));
+        assert_eq!(
+            p.decide(rpc(303, "PHONE_MIGRATE_2"), 1, LONG),
+            Decision::Migrate(2)
+        );
+        assert_eq!(
+            p.decide(rpc(303, "USER_MIGRATE_3"), 2, LONG),
+            Decision::Migrate(3)
+        );
+        assert_eq!(
+            p.decide(rpc(303, "NETWORK_MIGRATE_1"), 3, LONG),
+            Decision::Migrate(1)
+        );
         let Decision::Fail(e) = p.decide(rpc(303, "PHONE_MIGRATE_2"), 1, LONG) else {
             panic!("a fourth hop must fail");
         };
@@ -180,7 +189,10 @@ mod tests {
             Decision::Sleep(Duration::from_secs(2))
         );
         // The second one in the same request goes to the caller.
-        assert!(matches!(p.decide(rpc(420, "FLOOD_WAIT_2"), 2, LONG), Decision::Fail(_)));
+        assert!(matches!(
+            p.decide(rpc(420, "FLOOD_WAIT_2"), 2, LONG),
+            Decision::Fail(_)
+        ));
         let mut p = RetryPolicy::new(60);
         assert!(matches!(
             p.decide(rpc(420, "FLOOD_WAIT_77000"), 2, LONG),
@@ -200,15 +212,24 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(p.decide(rpc(500, "AUTH_RESTART"), 2, LONG), Decision::Retry);
         }
-        assert!(matches!(p.decide(rpc(500, "AUTH_RESTART"), 2, LONG), Decision::Fail(_)));
+        assert!(matches!(
+            p.decide(rpc(500, "AUTH_RESTART"), 2, LONG),
+            Decision::Fail(_)
+        ));
         let mut p = RetryPolicy::new(60);
-        assert_eq!(p.decide(rpc(500, "INTERNAL_SERVER_ERROR"), 2, LONG), Decision::Retry);
+        assert_eq!(
+            p.decide(rpc(500, "INTERNAL_SERVER_ERROR"), 2, LONG),
+            Decision::Retry
+        );
     }
 
     #[test]
     fn a_rejected_key_is_replaced_once() {
         let mut p = RetryPolicy::new(60);
-        assert_eq!(p.decide(rpc(406, "AUTH_KEY_DUPLICATED"), 2, LONG), Decision::ResetKey);
+        assert_eq!(
+            p.decide(rpc(406, "AUTH_KEY_DUPLICATED"), 2, LONG),
+            Decision::ResetKey
+        );
         assert!(matches!(
             p.decide(rpc(406, "AUTH_KEY_DUPLICATED"), 2, LONG),
             Decision::Fail(_)
@@ -224,7 +245,10 @@ mod tests {
             Decision::Fail(e) if e.code == 401
         ));
         let mut p = RetryPolicy::new(60);
-        assert_eq!(p.decide(rpc(401, "AUTH_KEY_UNREGISTERED"), 2, LONG), Decision::ResetKey);
+        assert_eq!(
+            p.decide(rpc(401, "AUTH_KEY_UNREGISTERED"), 2, LONG),
+            Decision::ResetKey
+        );
     }
 
     #[test]
@@ -235,7 +259,10 @@ mod tests {
             (401, "SESSION_PASSWORD_NEEDED"),
             (400, "PASSWORD_HASH_INVALID"),
         ] {
-            assert_eq!(p.decide(rpc(code, raw), 2, LONG), Decision::Fail(rpc(code, raw)));
+            assert_eq!(
+                p.decide(rpc(code, raw), 2, LONG),
+                Decision::Fail(rpc(code, raw))
+            );
         }
         let net = Error::new(ErrorKind::Network, "gone");
         assert_eq!(p.decide(net.clone(), 2, LONG), Decision::Fail(net));

@@ -553,7 +553,11 @@ mod tests {
         assert_eq!(login.future_auth_tokens[0], vec![20; 4]);
         assert_eq!(login.future_auth_tokens[1], vec![24; 4]);
         assert_eq!(
-            login.future_auth_tokens.iter().filter(|t| **t == vec![20; 4]).count(),
+            login
+                .future_auth_tokens
+                .iter()
+                .filter(|t| **t == vec![20; 4])
+                .count(),
             1
         );
         // A file of the first format (no login fields) still opens, signed out.

@@ -1,31 +1,49 @@
-//! `tg_client`, `tg_send_code` and `tg_cancel`.
+//! `tg_client`, `tg_send_code`, `tg_cancel` and the structs a sent code is described by.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::Duration;
 
 use grammers_tl_types::types;
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::oneshot;
 
 use super::config::tg_config;
-use super::{c_string, guard, string_arg, tg_result};
-use crate::client::{runtime, Client, CodeTypeKind, Error, ErrorKind, SentCode, SentCodeKind};
+use super::request::{
+    app_arg, callback_arg, client_arg, spawn_request, text_arg, with_error, UserData,
+};
+use super::{c_string, guard, string_arg, tg_result, MAX_PHONE};
+use crate::client::{runtime, Client, CodeTypeKind, Error, SentCode, SentCodeKind};
 
 /// A Telegram client (opaque). Create with `tg_client_new`, free with `tg_client_free`.
 pub struct tg_client {
-    shared: Arc<ClientShared>,
+    pub(crate) shared: Arc<ClientShared>,
 }
 
-struct ClientShared {
-    client: Client,
-    next_id: AtomicU64,
+/// What a client handle and its requests in flight share.
+pub(crate) struct ClientShared {
+    pub(crate) client: Client,
+    /// The configuration's timeout (the default wait of a QR login is 30 of them).
+    pub(crate) timeout: Duration,
+    pub(crate) next_id: AtomicU64,
     /// Requests in flight, by id, with the sender that cancels each.
-    requests: Mutex<HashMap<u64, oneshot::Sender<()>>>,
+    pub(crate) requests: Mutex<HashMap<u64, oneshot::Sender<()>>>,
     /// Callbacks not yet returned; tg_client_free waits for zero.
-    outstanding: Mutex<usize>,
+    pub(crate) outstanding: Mutex<usize>,
     idle: Condvar,
+}
+
+impl ClientShared {
+    /// One accepted request's callback returned.
+    pub(crate) fn callback_returned(&self) {
+        let mut n = self.outstanding.lock();
+        *n -= 1;
+        if *n == 0 {
+            self.idle.notify_all();
+        }
+    }
 }
 
 /// How a code is delivered (auth.SentCodeType / auth.CodeType). Never renumbered.
@@ -236,67 +254,6 @@ pub type tg_send_code_callback = Option<
     ),
 >;
 
-/// Calls the user's callback exactly once: on `complete`, or, if dropped first (a panic,
-/// a runtime shutting down), with an INTERNAL error.
-struct Completer {
-    callback: unsafe extern "C" fn(*mut c_void, *const tg_sent_code, *const tg_error),
-    user_data: usize,
-    shared: Arc<ClientShared>,
-    done: bool,
-}
-
-impl Completer {
-    fn complete(mut self, result: Result<SentCode, Error>) {
-        self.done = true;
-        self.call(result);
-    }
-
-    fn call(&self, result: Result<SentCode, Error>) {
-        let user_data = self.user_data as *mut c_void;
-        let callback = self.callback;
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match result {
-            Ok(sent) => with_sent_code(&sent, |c| {
-                // SAFETY: the user's callback, with the user's pointer, as documented.
-                unsafe { callback(user_data, c, std::ptr::null()) }
-            }),
-            Err(err) => with_error(&err, |e| {
-                // SAFETY: as above.
-                unsafe { callback(user_data, std::ptr::null(), e) }
-            }),
-        }));
-        let mut n = self.shared.outstanding.lock();
-        *n -= 1;
-        if *n == 0 {
-            self.shared.idle.notify_all();
-        }
-    }
-}
-
-impl Drop for Completer {
-    fn drop(&mut self) {
-        if !self.done {
-            log::error!("a request ended without completing; reporting it as an internal error");
-            self.done = true;
-            self.call(Err(Error::new(
-                ErrorKind::Internal,
-                "the request ended unexpectedly",
-            )));
-        }
-    }
-}
-
-fn with_error<R>(err: &Error, f: impl FnOnce(&tg_error) -> R) -> R {
-    let name = c_string(&err.name);
-    let message = c_string(&err.message);
-    f(&tg_error {
-        result: err.kind.into(),
-        code: err.code,
-        name: name.as_ptr(),
-        value: err.value,
-        message: message.as_ptr(),
-    })
-}
-
 fn with_sent_code<R>(sent: &SentCode, f: impl FnOnce(&tg_sent_code) -> R) -> R {
     let opt = |s: &Option<String>| s.as_deref().map(c_string);
     let ptr = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
@@ -380,6 +337,7 @@ pub unsafe extern "C" fn tg_client_new(
         }
         // SAFETY: non-NULL and from tg_config_new.
         let config = unsafe { &(*config).inner }.clone();
+        let timeout = config.timeout;
         let client = match Client::new(config) {
             Ok(c) => c,
             Err(e) => {
@@ -390,6 +348,7 @@ pub unsafe extern "C" fn tg_client_new(
         let handle = Box::new(tg_client {
             shared: Arc::new(ClientShared {
                 client,
+                timeout,
                 next_id: AtomicU64::new(1),
                 requests: Mutex::new(HashMap::new()),
                 outstanding: Mutex::new(0),
@@ -505,66 +464,36 @@ pub unsafe extern "C" fn tg_send_code(
     request_id_out: *mut u64,
 ) -> tg_result {
     guard(tg_result::TG_RESULT_INTERNAL, || {
-        if client.is_null() {
-            return tg_result::TG_RESULT_INVALID_ARGUMENT;
-        }
-        let Some(callback) = callback else {
-            return tg_result::TG_RESULT_INVALID_ARGUMENT;
-        };
-        let phone = match unsafe { string_arg(phone_number, 64) } {
-            Ok(p) if !p.trim().is_empty() => p,
-            _ => return tg_result::TG_RESULT_INVALID_ARGUMENT,
-        };
-        // SAFETY: non-NULL and from tg_client_new.
-        let shared = unsafe { &(*client).shared }.clone();
-        // api_id 0 and api_hash NULL: the configuration's app.
-        let call_app = if api_id == 0 && api_hash.is_null() {
-            None
-        } else {
-            match unsafe { string_arg(api_hash, super::config::MAX_API_HASH) } {
-                Ok(h) => Some(h),
-                Err(r) => return r,
-            }
-        };
-        let (api_id, hash) = match shared
-            .client
-            .app_for(call_app.is_some().then_some(api_id), call_app.as_deref())
-        {
-            Ok(app) => app,
-            Err(e) => {
-                log::warn!("tg_send_code: {e}");
-                return e.kind.into();
-            }
-        };
-        let settings = match code_settings(settings) {
-            Ok(s) => s,
-            Err(r) => return r,
-        };
-        let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (cancel_tx, cancel_rx) = oneshot::channel::<()>();
-        shared.requests.lock().insert(id, cancel_tx);
-        *shared.outstanding.lock() += 1;
-        let completer = Completer {
-            callback,
-            user_data: user_data as usize,
-            shared: shared.clone(),
-            done: false,
-        };
-        if !request_id_out.is_null() {
-            // SAFETY: non-NULL and writable, as documented.
-            unsafe { *request_id_out = id };
-        }
-        runtime::handle().spawn(async move {
-            let client = shared.client.clone();
-            let result = tokio::select! {
-                r = client.send_code(&phone, api_id, &hash, settings) => r,
-                _ = cancel_rx => Err(Error::cancelled()),
-            };
-            shared.requests.lock().remove(&id);
-            completer.complete(result);
-        });
-        tg_result::TG_RESULT_OK
+        let shared = try_arg!(unsafe { client_arg(client) });
+        let callback = try_arg!(callback_arg(callback));
+        let phone = try_arg!(unsafe { text_arg(phone_number, MAX_PHONE) });
+        let (api_id, api_hash) =
+            try_arg!(unsafe { app_arg(shared, api_id, api_hash, "tg_send_code") });
+        let settings = try_arg!(code_settings(settings));
+        let client = shared.client.clone();
+        spawn_request(
+            shared,
+            request_id_out,
+            async move { client.send_code(&phone, api_id, &api_hash, settings).await },
+            deliver_sent_code(callback, UserData(user_data)),
+        )
     })
+}
+
+/// The delivery of a `SentCode` to a `tg_send_code_callback`.
+pub(crate) fn deliver_sent_code(
+    callback: unsafe extern "C" fn(*mut c_void, *const tg_sent_code, *const tg_error),
+    user_data: UserData,
+) -> impl FnOnce(Result<SentCode, Error>) + Send + 'static {
+    move |result| match result {
+        // SAFETY: the user's callback, with the user's pointer, as documented.
+        Ok(sent) => with_sent_code(&sent, |c| unsafe {
+            callback(user_data.get(), c, std::ptr::null())
+        }),
+        Err(err) => with_error(&err, |e| unsafe {
+            callback(user_data.get(), std::ptr::null(), e)
+        }),
+    }
 }
 
 /// Cancels a request: its callback is called with TG_RESULT_CANCELLED (unless the result
@@ -575,11 +504,7 @@ pub unsafe extern "C" fn tg_send_code(
 #[no_mangle]
 pub unsafe extern "C" fn tg_cancel(client: *mut tg_client, request_id: u64) -> tg_result {
     guard(tg_result::TG_RESULT_INTERNAL, || {
-        if client.is_null() {
-            return tg_result::TG_RESULT_INVALID_ARGUMENT;
-        }
-        // SAFETY: non-NULL and from tg_client_new.
-        let shared = unsafe { &(*client).shared };
+        let shared = try_arg!(unsafe { client_arg(client) });
         match shared.requests.lock().remove(&request_id) {
             Some(cancel) => {
                 let _ = cancel.send(());

@@ -27,15 +27,6 @@ macro_rules! config_mut {
     }};
 }
 
-macro_rules! try_arg {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 /// Creates a configuration with the defaults: Telegram's production DCs and keys, no
 /// session file, a 10 s timeout, flood waits up to 60 s slept through.
 ///

@@ -7,8 +7,22 @@
 
 #![allow(non_camel_case_types)]
 
+/// The value of a checked argument, or an early return of its refusal (a `tg_result`).
+macro_rules! try_arg {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+mod authorization;
 mod client;
 mod config;
+mod login;
+mod qr;
+mod request;
 mod testdc;
 
 use std::ffi::{c_char, CStr, CString};
@@ -66,6 +80,14 @@ impl From<ErrorKind> for tg_result {
 /// Longest string argument accepted (a phone number, hash, host or path is far shorter;
 /// a PEM key or options JSON fits easily).
 pub(crate) const MAX_STRING: usize = 64 * 1024;
+/// Longest phone number accepted.
+pub(crate) const MAX_PHONE: usize = 64;
+/// Longest phone_code_hash accepted.
+pub(crate) const MAX_PHONE_CODE_HASH: usize = 256;
+/// Longest login code, first or last name, or resend reason accepted.
+pub(crate) const MAX_SHORT_TEXT: usize = 256;
+/// Longest cloud password, bot token, or QR login token / URL accepted.
+pub(crate) const MAX_SECRET: usize = 4096;
 
 /// Runs an exported body, turning a panic into `on_panic` so it never unwinds into C.
 pub(crate) fn guard<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
@@ -151,7 +173,8 @@ pub extern "C" fn tg_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
 }
 
-/// Frees a string returned by tgauth (such as `tg_testdc_codes_json`'s). NULL is a no-op.
+/// Frees a string returned by tgauth (such as `tg_testdc_codes_json`'s), wiping it first
+/// (a session string holds an auth key). NULL is a no-op.
 ///
 /// # Safety
 /// `string` is NULL or was returned by tgauth and not freed before.
@@ -160,7 +183,8 @@ pub unsafe extern "C" fn tg_string_free(string: *mut c_char) {
     guard((), || {
         if !string.is_null() {
             // SAFETY: it came from CString::into_raw in this library.
-            drop(unsafe { CString::from_raw(string) });
+            let bytes = unsafe { CString::from_raw(string) }.into_bytes_with_nul();
+            drop(zeroize::Zeroizing::new(bytes));
         }
     })
 }

@@ -126,7 +126,9 @@ pub fn client_proof(
     }
     let u = hash(&[&g_a[..], &g_b[..]]);
     if u.iter().all(|&b| b == 0) {
-        return Err(SrpError("SRP u = H(g_a | g_b) is 0: draw another secret exponent".into()));
+        return Err(SrpError(
+            "SRP u = H(g_a | g_b) is 0: draw another secret exponent".into(),
+        ));
     }
     let x = password_hash(password, salt1, salt2);
     let m1 = group.client_m1(salt1, salt2, &x, a, &g_a, &g_b, &u);
@@ -173,11 +175,7 @@ pub fn server_check(
     // S = (g_a v^u)^b; u is public.
     let v_u = dh::modpow_2048(v, &u, &group.p);
     let mut base = Zeroizing::new([0u8; 256]);
-    let base_limbs = Zeroizing::new(
-        group
-            .ctx
-            .mul(&group.ctx.to_mont(&limbs(g_a)), &limbs(&v_u)),
-    );
+    let base_limbs = Zeroizing::new(group.ctx.mul(&group.ctx.to_mont(&limbs(g_a)), &limbs(&v_u)));
     limbs_to_be_bytes(&*base_limbs, &mut *base);
     let s = Zeroizing::new(dh::modpow_2048(&*base, b, &group.p));
     let expected = group.m1(salt1, salt2, g_a, srp_b, &s);
@@ -279,14 +277,7 @@ impl Group {
         for (d, h) in p_xor_g.iter_mut().zip(hash(&[&self.g_bytes])) {
             *d ^= h;
         }
-        hash(&[
-            &p_xor_g,
-            &hash(&[salt1]),
-            &hash(&[salt2]),
-            g_a,
-            g_b,
-            &*k_s,
-        ])
+        hash(&[&p_xor_g, &hash(&[salt1]), &hash(&[salt2]), g_a, g_b, &*k_s])
     }
 }
 
@@ -401,7 +392,10 @@ mod tests {
             let mut out = Vec::with_capacity(len + 32);
             while out.len() < len {
                 self.counter += 1;
-                out.extend(hash(&[&self.seed.to_le_bytes(), &self.counter.to_le_bytes()]));
+                out.extend(hash(&[
+                    &self.seed.to_le_bytes(),
+                    &self.counter.to_le_bytes(),
+                ]));
             }
             out.truncate(len);
             out
@@ -449,8 +443,9 @@ mod tests {
     // "123123", g = 3, Telegram's prime, a = 1; so A = g_a = 3.
     #[test]
     fn gotd_vector() {
-        let salt1 =
-            unhex("4D11FB6BEC38F9D2546BB0F61E4F1C99A1BC0DB8F0D5F35B1291B37B213123D7ED48F3C6794D495B");
+        let salt1 = unhex(
+            "4D11FB6BEC38F9D2546BB0F61E4F1C99A1BC0DB8F0D5F35B1291B37B213123D7ED48F3C6794D495B",
+        );
         let salt2 = unhex("A1B181AAFE88188680AE32860D60BB01");
         let srp_b = unhex(concat!(
             "9C52401A6A8084EC82F01C3725D3FB448BD2F0C909F9D97726EAC4B7A74172D9",
@@ -539,8 +534,8 @@ mod tests {
         assert_eq!(
             m1,
             [
-                157, 131, 196, 103, 0, 184, 116, 232, 7, 196, 85, 231, 17, 36, 30, 222, 158,
-                234, 98, 88, 59, 56, 71, 215, 183, 123, 122, 50, 19, 32, 54, 206
+                157, 131, 196, 103, 0, 184, 116, 232, 7, 196, 85, 231, 17, 36, 30, 222, 158, 234,
+                98, 88, 59, 56, 71, 215, 183, 123, 122, 50, 19, 32, 54, 206
             ]
         );
     }
@@ -592,8 +587,8 @@ mod tests {
             let g_b = rng.below_p();
             let srp_b = if round % 3 == 2 { &g_b[3..] } else { &g_b[..] };
             let a: [u8; 256] = arr(&rng.bytes(256));
-            let ours = client_proof(g, &TELEGRAM_DH_PRIME, &salt1, &salt2, &password, srp_b, &a)
-                .unwrap();
+            let ours =
+                client_proof(g, &TELEGRAM_DH_PRIME, &salt1, &salt2, &password, srp_b, &a).unwrap();
             let (m1, g_a) = grammers(g, &salt1, &salt2, &password, srp_b, &a);
             assert_eq!(ours.a_pub, g_a, "round {round}: g_a");
             assert_eq!(ours.m1, m1, "round {round}: M1");
@@ -665,12 +660,18 @@ mod tests {
         for g in valid_generators() {
             let attempt = Attempt::new(&mut rng, g, b"correct horse");
             let proof = attempt.prove(b"correct horse");
-            assert!(attempt.check(&proof.a_pub, &proof.m1), "g = {g}: right password");
+            assert!(
+                attempt.check(&proof.a_pub, &proof.m1),
+                "g = {g}: right password"
+            );
 
             let wrong = attempt.prove(b"correct horsf");
             assert_eq!(wrong.a_pub, proof.a_pub);
             assert_ne!(wrong.m1, proof.m1);
-            assert!(!attempt.check(&wrong.a_pub, &wrong.m1), "g = {g}: wrong password");
+            assert!(
+                !attempt.check(&wrong.a_pub, &wrong.m1),
+                "g = {g}: wrong password"
+            );
 
             let mut m1 = proof.m1;
             m1[31] ^= 1;
@@ -683,7 +684,10 @@ mod tests {
             assert!(!attempt.check(&[0u8; 256], &proof.m1), "A = 0");
             assert!(!attempt.check(&TELEGRAM_DH_PRIME, &proof.m1), "A = p");
             assert!(!attempt.check(&[0xff; 256], &proof.m1), "A > p");
-            assert!(!attempt.check(&proof.a_pub[1..], &proof.m1), "A of 255 bytes");
+            assert!(
+                !attempt.check(&proof.a_pub[1..], &proof.m1),
+                "A of 255 bytes"
+            );
             let mut long = vec![0u8];
             long.extend(proof.a_pub);
             assert!(!attempt.check(&long, &proof.m1), "A of 257 bytes");
@@ -813,7 +817,10 @@ mod tests {
         let mut above = *p;
         above[255] += 1;
         assert_eq!(proof_error(3, p, &above, &a), "SRP srp_B is not below p");
-        assert_eq!(proof_error(3, p, &[0xff; 256], &a), "SRP srp_B is not below p");
+        assert_eq!(
+            proof_error(3, p, &[0xff; 256], &a),
+            "SRP srp_B is not below p"
+        );
         // Too long even when the extra byte is a leading zero.
         let mut long = vec![0u8];
         long.extend(pad256(&[5]));

@@ -144,7 +144,12 @@ mod tests {
         ));
         let user = auth.user.clone().expect("signed in");
         assert_eq!(
-            (user.id, user.access_hash, user.first_name.as_str(), user.bot),
+            (
+                user.id,
+                user.access_hash,
+                user.first_name.as_str(),
+                user.bot
+            ),
             (42, 7, "Ann", false)
         );
         assert_eq!(user.phone.as_deref(), Some("9996612345"));
@@ -160,7 +165,9 @@ mod tests {
                 terms_of_service: Some(enums::help::TermsOfService::Service(
                     types::help::TermsOfService {
                         popup: true,
-                        id: enums::DataJson::Json(types::DataJson { data: "tos-1".into() }),
+                        id: enums::DataJson::Json(types::DataJson {
+                            data: "tos-1".into(),
+                        }),
                         text: "Be nice.".into(),
                         entities: Vec::new(),
                         min_age_confirm: Some(16),
@@ -171,7 +178,12 @@ mod tests {
         assert!(!auth.is_signed_in());
         let tos = auth.sign_up_required.expect("terms");
         assert_eq!(
-            (tos.text.as_str(), tos.id.as_str(), tos.popup, tos.min_age_confirm),
+            (
+                tos.text.as_str(),
+                tos.id.as_str(),
+                tos.popup,
+                tos.min_age_confirm
+            ),
             ("Be nice.", "tos-1", true, Some(16))
         );
     }

@@ -11,7 +11,10 @@ impl Client {
     pub async fn log_out(&self) -> Result<Option<Vec<u8>>, Error> {
         let deadline = self.deadline();
         let answer = self
-            .within(deadline, self.invoke(&functions::auth::LogOut {}, true, deadline))
+            .within(
+                deadline,
+                self.invoke(&functions::auth::LogOut {}, true, deadline),
+            )
             .await?;
         let enums::auth::LoggedOut::Out(out) = answer;
         let token = out.future_auth_token;

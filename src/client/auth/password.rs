@@ -120,7 +120,12 @@ async fn prove(
         srp::client_proof(g, &p, &salt1, &salt2, &password, &srp_b, &a)
     })
     .await
-    .map_err(|_| Error::new(ErrorKind::Internal, "the password proof failed unexpectedly"))?
+    .map_err(|_| {
+        Error::new(
+            ErrorKind::Internal,
+            "the password proof failed unexpectedly",
+        )
+    })?
     .map_err(|e| {
         Error::new(
             ErrorKind::Security,

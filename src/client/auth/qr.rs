@@ -59,7 +59,10 @@ pub fn parse_login_token(token_or_url: &str) -> Result<Vec<u8>, Error> {
             )
         })?;
     if token.is_empty() {
-        return Err(Error::new(ErrorKind::InvalidArgument, "the login token is empty"));
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "the login token is empty",
+        ));
     }
     Ok(token)
 }
@@ -201,7 +204,12 @@ mod tests {
         assert_eq!(parse_login_token(&t.url).unwrap(), t.token);
         assert_eq!(parse_login_token("-_8AEA").unwrap(), t.token);
         assert_eq!(parse_login_token(" -_8AEA== ").unwrap(), t.token);
-        for bad in ["", "tg://login?token=", "not base64!", "tg://login?token=@@"] {
+        for bad in [
+            "",
+            "tg://login?token=",
+            "not base64!",
+            "tg://login?token=@@",
+        ] {
             let e = parse_login_token(bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad:?}");
         }
