@@ -1,6 +1,6 @@
 # tgauth: `make test` builds everything and runs every suite (Rust, C, Python, Node,
-# Telethon interop). It installs what it needs: a Python virtualenv in .venv and the
-# Node package's npm dependencies.
+# Telethon interop, packaging). It installs what it needs: a Python virtualenv in .venv, the
+# Node package's npm dependencies, and cmake and pkg-config when missing (apt-get, as root).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -13,16 +13,27 @@ PROFILE := release
 LIB_DIR := $(CURDIR)/target/$(PROFILE)
 CFLAGS_STRICT := -std=c11 -Wall -Wextra -Werror -g -Iinclude
 CLIBS := -lpthread -ldl -lm
+# The one version (Cargo.toml's [package] version; packaging/version.py keeps the copies equal).
+VERSION := $(shell awk -F'"' '/^\[/ { p = ($$0 == "[package]") } p && /^version *=/ { print $$2; exit }' Cargo.toml)
+
+# make install: where the C library goes (DESTDIR stages for packagers).
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR ?= $(LIBDIR)/cmake/tgauth
 
 .PHONY: all build test lint test-rust test-c test-examples test-python test-node \
-        test-interop test-fuzz header bench fuzz soak clean
+        test-interop test-fuzz header bench fuzz soak clean install uninstall version \
+        test-version test-install test-packages
 
 all: build
 
 build:
 	$(CARGO) build --release
 
-test: lint test-rust test-c test-examples test-interop test-python test-node test-fuzz
+test: lint test-version test-rust test-c test-examples test-install test-interop test-python \
+      test-node test-packages test-fuzz
 	@echo "make test: every suite passed"
 
 lint:
@@ -49,6 +60,42 @@ test-examples: build
 	grep -q "phone_code_hash=" target/send_code_rs.out
 	$(CARGO) run --release --bin tgauth -- send-code | tee target/send_code_cli.out
 	grep -q "Login code sent" target/send_code_cli.out
+
+# The header, libtgauth.so.X.Y.Z (soname libtgauth.so.X) with its links, libtgauth.a, tgauth.pc
+# and the CMake package (tgauth::tgauth). Builds first when cargo is on PATH; under sudo
+# without cargo it installs what `make build` made.
+install: $(if $(shell command -v $(CARGO)),build)
+	PREFIX="$(PREFIX)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" PKGCONFIGDIR="$(PKGCONFIGDIR)" \
+	CMAKEDIR="$(CMAKEDIR)" DESTDIR="$(DESTDIR)" BUILD_DIR="$(LIB_DIR)" VERSION="$(VERSION)" \
+	    bash packaging/install.sh
+
+uninstall:
+	rm -f "$(DESTDIR)$(INCLUDEDIR)/tgauth.h" "$(DESTDIR)$(LIBDIR)/libtgauth.so" \
+	      "$(DESTDIR)$(LIBDIR)/libtgauth.so.$(firstword $(subst ., ,$(VERSION)))" \
+	      "$(DESTDIR)$(LIBDIR)/libtgauth.so.$(VERSION)" "$(DESTDIR)$(LIBDIR)/libtgauth.a" \
+	      "$(DESTDIR)$(PKGCONFIGDIR)/tgauth.pc" "$(DESTDIR)$(CMAKEDIR)/tgauthConfig.cmake" \
+	      "$(DESTDIR)$(CMAKEDIR)/tgauthConfigVersion.cmake"
+	-rmdir "$(DESTDIR)$(CMAKEDIR)" 2>/dev/null
+
+# `make version` checks that the Python and Node packages carry Cargo.toml's version;
+# `make version NEW=X.Y.Z` sets X.Y.Z everywhere (then rebuild: tg_version() reads it).
+version:
+	$(PYTHON) packaging/version.py $(if $(NEW),--set $(NEW),--check)
+
+test-version:
+	$(PYTHON) packaging/version.py --check
+
+# make install into a temporary prefix; examples/c built with pkg-config and with CMake.
+test-install: build
+	MAKE="$(MAKE)" CC="$(CC)" bash packaging/test-install.sh
+
+# The artifacts users install without a toolchain: the wheel (fresh venv, no cargo on PATH,
+# auditwheel checks its manylinux tag) and the npm tarball (prebuilt addon, no compiler on
+# PATH). In `make test` it runs after test-python, whose build of the wheel's library (cargo rustc
+# with setuptools-rust's flags, in target/) the wheel build then finds up to date.
+test-packages: build $(VENV)/bin/python
+	VENV=$(VENV) bash packaging/test-wheel.sh
+	TGAUTH_LIB_DIR=$(LIB_DIR) bash packaging/test-npm.sh
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,4 +130,4 @@ soak: build
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) bindings/node/node_modules bindings/node/build
+	rm -rf $(VENV) bindings/node/node_modules bindings/node/build bindings/node/prebuilds

@@ -6,7 +6,14 @@ The package is pure Python (ctypes) around the tgauth C ABI. Building it:
   ``Binding.NoBinding``: a plain cdylib, no Python C API) and copies the library into the
   package as ``tgauth/_libtgauth.<suffix>``;
 * copies the language-neutral RPC error table ``../errors.json`` (shared with the Node
-  package) into the package as ``tgauth/errors.json``.
+  package) into the package as ``tgauth/errors.json``;
+* tags the wheel ``py3-none-<platform>``: the library does not use the Python C API, so one
+  wheel serves every Python 3. On Linux the platform is ``manylinux_2_<N>_<arch>``, where
+  2.<N> is the newest glibc symbol version the library needs (read from its ELF version
+  references), so pip installs it only where that glibc exists.
+
+cargo builds in the crate's target directory (``CARGO_TARGET_DIR`` or ``../../target``), so a
+wheel build reuses the dependencies already compiled there.
 
 Both inputs live outside this directory, so the build must run from a checkout of the
 repository (pip >= 21.3 builds local directories in place: ``pip install ./bindings/python``).
@@ -14,8 +21,11 @@ repository (pip >= 21.3 builds local directories in place: ``pip install ./bindi
 """
 
 import os
+import re
 import shutil
+import struct
 from pathlib import Path
+from typing import List, Optional, Tuple
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -60,11 +70,70 @@ class BuildPyWithErrorTable(build_py):
         shutil.copyfile(ERRORS_JSON, target)
 
 
+SHT_GNU_VERNEED = 0x6FFFFFFE
+
+
+def elf_needed_versions(data: bytes) -> List[str]:
+    """The symbol versions an ELF file needs from other libraries (its .gnu.version_r)."""
+    if data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
+        return []
+    end = "<" if data[5] == 1 else ">"
+    if data[4] == 2:  # ELF64
+        (shoff,) = struct.unpack_from(end + "Q", data, 0x28)
+        shentsize, shnum = struct.unpack_from(end + "HH", data, 0x3A)
+        section_format = end + "IIQQQQIIQQ"
+    else:  # ELF32
+        (shoff,) = struct.unpack_from(end + "I", data, 0x20)
+        shentsize, shnum = struct.unpack_from(end + "HH", data, 0x2E)
+        section_format = end + "IIIIIIIIII"
+    # name, type, flags, addr, offset, size, link, info, addralign, entsize
+    sections = [struct.unpack_from(section_format, data, shoff + i * shentsize) for i in range(shnum)]
+    names: List[str] = []
+    for section in sections:
+        if section[1] != SHT_GNU_VERNEED:
+            continue
+        strings = sections[section[6]][4]
+        entry = section[4]
+        for _ in range(section[7]):  # sh_info: the number of Verneed entries
+            _version, count, _file, aux_offset, next_entry = struct.unpack_from(end + "HHIII", data, entry)
+            aux = entry + aux_offset
+            for _ in range(count):
+                _hash, _flags, _other, name, next_aux = struct.unpack_from(end + "IHHII", data, aux)
+                start = strings + name
+                names.append(data[start : data.index(b"\0", start)].decode("ascii", "replace"))
+                aux += next_aux
+            entry += next_entry
+    return names
+
+
+def glibc_needed(library: Path) -> Optional[Tuple[int, int]]:
+    """The newest glibc version (major, minor) the library's symbols need, or None (not glibc)."""
+    found = [
+        (int(m.group(1)), int(m.group(2)))
+        for m in (re.fullmatch(r"GLIBC_(\d+)\.(\d+)(?:\.\d+)?", v) for v in elf_needed_versions(library.read_bytes()))
+        if m
+    ]
+    return max(found) if found else None
+
+
 class BdistWheelAnyPython(bdist_wheel):
-    """The bundled library does not use the Python C API: one wheel serves every Python 3."""
+    """py3-none-<platform>, with the glibc the bundled library needs in the platform tag."""
+
+    def _bundled_library(self) -> Optional[Path]:
+        for base in (self.bdist_dir, getattr(self.get_finalized_command("build"), "build_lib", None)):
+            if base:
+                for path in sorted(Path(base).rglob("tgauth/_libtgauth*")):
+                    if path.is_file():
+                        return path
+        return None
 
     def get_tag(self):  # type: ignore[no-untyped-def]
         _python, _abi, platform = super().get_tag()
+        if platform.startswith("linux_"):
+            library = self._bundled_library()
+            glibc = glibc_needed(library) if library else None
+            if glibc:
+                platform = f"manylinux_{glibc[0]}_{glibc[1]}_{platform[len('linux_'):]}"
         return "py3", "none", platform
 
 

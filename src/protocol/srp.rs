@@ -85,7 +85,8 @@ pub fn check_group(g: i32, p: &[u8]) -> Result<(), SrpError> {
 
 /// `x = PH2(password, salt1, salt2)`, wiped on drop.
 pub fn password_hash(password: &[u8], salt1: &[u8], salt2: &[u8]) -> Zeroizing<[u8; 32]> {
-    let ph1 = Zeroizing::new(salted_hash(&salted_hash(password, salt1), salt2));
+    let sh1 = Zeroizing::new(salted_hash(password, salt1));
+    let ph1 = Zeroizing::new(salted_hash(&*sh1, salt2));
     let mut dk = Zeroizing::new([0u8; 64]);
     pbkdf2::pbkdf2_hmac::<Sha512>(&*ph1, salt1, PBKDF2_ROUNDS, &mut *dk);
     Zeroizing::new(salted_hash(&*dk, salt2))
@@ -119,7 +120,8 @@ pub fn client_proof(
     let group = Group::new(g, p).ok_or_else(|| SrpError("SRP prime is even".into()))?;
     let g_b = check_srp_b(&group.p, srp_b)?;
     let g_a = group.pow_g(a);
-    if !(is_above_one(&g_a) && lt(&g_a, &group.p_minus_1())) {
+    // Public values: plain comparisons (arrays compare as big-endian numbers).
+    if !(is_above_one(&g_a) && *g_a < group.p_minus_1()) {
         return Err(SrpError(
             "SRP g_a is not in (1, p - 1): draw another secret exponent".into(),
         ));
@@ -168,14 +170,15 @@ pub fn server_check(
     let Ok(g_a) = <&[u8; 256]>::try_from(a_pub) else {
         return false;
     };
-    if m1.len() != 32 || g_a.iter().all(|&x| x == 0) || !lt(g_a, &group.p) {
+    if m1.len() != 32 || g_a.iter().all(|&x| x == 0) || *g_a >= group.p {
         return false;
     }
     let u = hash(&[&g_a[..], &srp_b[..]]);
     // S = (g_a v^u)^b; u is public.
-    let v_u = dh::modpow_2048(v, &u, &group.p);
+    let v_u = Zeroizing::new(dh::modpow_2048(v, &u, &group.p));
+    let v_u_limbs = Zeroizing::new(limbs(&v_u[..]));
+    let base_limbs = Zeroizing::new(group.ctx.mul(&group.ctx.to_mont(&limbs(g_a)), &v_u_limbs));
     let mut base = Zeroizing::new([0u8; 256]);
-    let base_limbs = Zeroizing::new(group.ctx.mul(&group.ctx.to_mont(&limbs(g_a)), &limbs(&v_u)));
     limbs_to_be_bytes(&*base_limbs, &mut *base);
     let s = Zeroizing::new(dh::modpow_2048(&*base, b, &group.p));
     let expected = group.m1(salt1, salt2, g_a, srp_b, &s);
@@ -229,7 +232,8 @@ impl Group {
     fn k_times(&self, v: &[u8; 256]) -> Zeroizing<[u64; 32]> {
         let k = hash(&[&self.p[..], &self.g_bytes[..]]);
         let k_mont = self.ctx.to_mont(&limbs(&k));
-        Zeroizing::new(self.ctx.mul(&k_mont, &limbs(v)))
+        let v = Zeroizing::new(limbs(v));
+        Zeroizing::new(self.ctx.mul(&k_mont, &v))
     }
 
     /// `B = (k v + g^b) mod p`.
@@ -294,7 +298,7 @@ fn check_srp_b(p: &[u8; 256], srp_b: &[u8]) -> Result<[u8; 256], SrpError> {
     if g_b.iter().all(|&b| b == 0) {
         return Err(SrpError("SRP srp_B is 0".into()));
     }
-    if !lt(&g_b, p) {
+    if g_b >= *p {
         return Err(SrpError("SRP srp_B is not below p".into()));
     }
     Ok(g_b)
@@ -304,7 +308,8 @@ fn check_srp_b(p: &[u8; 256], srp_b: &[u8]) -> Result<[u8; 256], SrpError> {
 /// length, so the exponentiation's work does not depend on its value.
 fn secret_exponent(a: &[u8; 256], u: &[u8; 32], x: &[u8; 32]) -> Zeroizing<[u8; 264]> {
     let a = Zeroizing::new(limbs::<32>(a));
-    let (lo, hi) = mul_wide(&limbs::<4>(u), &limbs::<4>(x));
+    let x = Zeroizing::new(limbs::<4>(x));
+    let (lo, hi) = mul_wide(&limbs::<4>(u), &x);
     let ux = Zeroizing::new([lo, hi]);
     let ux = ux.as_flattened();
     let mut sum = Zeroizing::new([0u64; 33]);
@@ -324,12 +329,6 @@ fn secret_exponent(a: &[u8; 256], u: &[u8; 32], x: &[u8; 32]) -> Zeroizing<[u8; 
 /// Little-endian limbs of a big-endian number that fits `N` limbs.
 fn limbs<const N: usize>(bytes: &[u8]) -> [u64; N] {
     limbs_from_be_bytes(bytes).expect("the number fits its limbs")
-}
-
-/// `x < y` for big-endian numbers of the same length (public values only: not
-/// constant-time).
-fn lt(x: &[u8; 256], y: &[u8; 256]) -> bool {
-    x < y
 }
 
 fn is_above_one(x: &[u8; 256]) -> bool {
@@ -583,7 +582,7 @@ mod tests {
             let salt1 = rng.some_bytes(1, 65);
             let salt2 = rng.some_bytes(1, 33);
             let password = rng.some_bytes(0, 40);
-            // Some g_b shorter than 256 bytes (leading zeros dropped, as TL may carry it).
+            // Every third srp_B is shorter than 256 bytes: both sides left-pad it.
             let g_b = rng.below_p();
             let srp_b = if round % 3 == 2 { &g_b[3..] } else { &g_b[..] };
             let a: [u8; 256] = arr(&rng.bytes(256));

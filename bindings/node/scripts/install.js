@@ -1,13 +1,18 @@
 'use strict';
-// `npm install` for this package: bring the shared files in (sync.js), build libtgauth.a with
-// cargo unless TGAUTH_LIB_DIR names a prebuilt one, then compile and link the addon with
-// node-gyp against the installed Node headers (nothing is downloaded), and load it once.
+// `npm install` for this package: bring the shared files in (sync.js), then
+//   - from a tarball made by `npm pack`: use its prebuilt addon when it fits this machine
+//     (prebuilt.js says when), so no compiler and no Rust toolchain are needed;
+//   - otherwise (no fitting prebuilt addon, inside the repository, TGAUTH_LIB_DIR set, or
+//     TGAUTH_BUILD_FROM_SOURCE=1): build libtgauth.a with cargo unless TGAUTH_LIB_DIR names a
+//     prebuilt one, then compile and link the addon with node-gyp against the installed Node
+//     headers (nothing is downloaded), and load it once.
 
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { packageDir, buildDepsDir, repoRoot, libDir, includeDir, nodeAddonApiDir } = require('./locate');
 const { sync } = require('./sync');
+const prebuilt = require('./prebuilt');
 
 function fail(message) {
   process.stderr.write(`tgauth: ${message}\n`);
@@ -73,8 +78,8 @@ function nodeDirArgs() {
   return [];
 }
 
-function main() {
-  sync();
+/** Compiles the addon into build/Release/tgauth.node (the library too, unless TGAUTH_LIB_DIR). */
+function buildFromSource() {
   ensureNodeAddonApi();
   buildLibrary();
   const lib = libDir();
@@ -85,10 +90,34 @@ function main() {
     env: { ...process.env, TGAUTH_LIB_DIR: lib },
   });
   // Fails here, not at the user's first require, if a symbol is missing.
-  const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(packageDir, 'lib', 'native.js'))})`], {
-    stdio: ['ignore', 2, 2],
-  });
-  if (check.status !== 0) fail('the addon was built but does not load');
+  if (!prebuilt.loads().ok) fail('the addon was built but does not load');
 }
 
-main();
+/** Why this install builds from source even if a prebuilt addon is there, or null. */
+function sourceBuildWanted() {
+  if (process.env.TGAUTH_BUILD_FROM_SOURCE === '1' || process.env.npm_config_build_from_source === 'true') {
+    return 'asked for: TGAUTH_BUILD_FROM_SOURCE=1 or --build-from-source';
+  }
+  if (process.env.TGAUTH_LIB_DIR) return 'TGAUTH_LIB_DIR is set';
+  const root = repoRoot();
+  if (root && fs.realpathSync(packageDir) === fs.realpathSync(path.join(root, 'bindings', 'node'))) {
+    return 'installing inside the repository';
+  }
+  return null;
+}
+
+function main() {
+  sync();
+  const forced = sourceBuildWanted();
+  const why = forced || prebuilt.usePrebuilt();
+  if (why === null) {
+    process.stderr.write(`tgauth: using the prebuilt addon for ${prebuilt.target()}\n`);
+    return;
+  }
+  process.stderr.write(`tgauth: building the addon from source (${why})\n`);
+  buildFromSource();
+}
+
+module.exports = { buildFromSource };
+
+if (require.main === module) main();
