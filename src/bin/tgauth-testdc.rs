@@ -9,7 +9,7 @@ use tgauth::testdc::{TestDc, TestDcOptions};
 const USAGE: &str =
     "usage: tgauth-testdc [--host 127.0.0.1] [--port 0] [--dcs 3] [--key PRIVATE_KEY_PEM]
                      [--app ID:HASH]... [--published-app ID:HASH]... [--code-limit N]
-                     [--faults NAME=P,...]";
+                     [--faults NAME=P,...] [--code-ttl SECONDS]";
 
 fn parse_app(value: &str) -> Result<(i32, String), String> {
     let (id, hash) = value
@@ -55,6 +55,12 @@ fn parse_args(args: Vec<String>) -> Result<TestDcOptions, String> {
                 options.code_limit = value()?
                     .parse()
                     .map_err(|_| "--code-limit needs a number".to_string())?
+            }
+            "--code-ttl" => {
+                let secs: u64 = value()?
+                    .parse()
+                    .map_err(|_| "--code-ttl needs a number of seconds".to_string())?;
+                options.code_ttl = std::time::Duration::from_secs(secs);
             }
             "--faults" => options.faults = value()?.parse().map_err(|e| format!("{e}"))?,
             other => return Err(format!("unknown option {other}")),

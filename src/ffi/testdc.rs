@@ -32,6 +32,7 @@ struct OptionsJson {
     #[serde(default)]
     published_apps: Vec<AppJson>,
     code_limit: Option<u32>,
+    code_ttl: Option<u64>,
     faults: Option<String>,
 }
 
@@ -63,6 +64,9 @@ fn options(json: Option<String>) -> Result<TestDcOptions, tg_result> {
     if let Some(c) = parsed.code_limit {
         o.code_limit = c;
     }
+    if let Some(t) = parsed.code_ttl {
+        o.code_ttl = std::time::Duration::from_secs(t);
+    }
     if let Some(f) = parsed.faults {
         o.faults = f.parse().map_err(|e| {
             log::warn!("tg_testdc_start: {e}");
@@ -74,7 +78,8 @@ fn options(json: Option<String>) -> Result<TestDcOptions, tg_result> {
 
 /// Starts a test DC on loopback (see TESTDC behaviour in the README). `options_json` is
 /// NULL for the defaults, or a JSON object with any of "host", "port", "dcs", "key_pem",
-/// "apps" ([{"id":..,"hash":..}]), "published_apps", "code_limit", "faults".
+/// "apps" ([{"id":..,"hash":..}]), "published_apps", "code_limit", "code_ttl" (seconds),
+/// "faults".
 ///
 /// # Safety
 /// `options_json` is NULL or NUL-terminated; `testdc_out` is NULL or writable.
@@ -118,7 +123,8 @@ pub unsafe extern "C" fn tg_testdc_start(
     })
 }
 
-/// The ready line (JSON: dcs, rsa_public_key, fingerprint, api_id, api_hash), owned by the
+/// The ready line (JSON: dcs, rsa_public_key, fingerprint, api_id, api_hash, password,
+/// bot_token), owned by the
 /// test DC and valid until `tg_testdc_stop`. NULL for a NULL test DC.
 ///
 /// # Safety
@@ -195,6 +201,45 @@ pub unsafe extern "C" fn tg_testdc_stats_json(
         // SAFETY: checked non-NULL.
         unsafe { *json_out = c_string(&text).into_raw() };
         tg_result::TG_RESULT_OK
+    })
+}
+
+/// Accepts a QR login token as the account of `phone`, as a signed-in device of that
+/// account would (auth.acceptLoginToken): the exporting connection is told at once.
+/// `token_or_url` is the token in base64url or a `tg://login?token=...` URL. Returns at
+/// once: `TG_RESULT_OK`, or `TG_RESULT_INVALID_ARGUMENT` for a NULL or non-UTF-8 argument,
+/// a token that is not base64url, an unknown, expired or already accepted token, or a
+/// number with no account.
+///
+/// # Safety
+/// `testdc` is NULL or from `tg_testdc_start`; the strings are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn tg_testdc_accept_login_token(
+    testdc: *const tg_testdc,
+    token_or_url: *const c_char,
+    phone: *const c_char,
+) -> tg_result {
+    guard(tg_result::TG_RESULT_INTERNAL, || {
+        if testdc.is_null() {
+            return tg_result::TG_RESULT_INVALID_ARGUMENT;
+        }
+        let token = match unsafe { string_arg(token_or_url, 4096) } {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let phone = match unsafe { string_arg(phone, 64) } {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        // SAFETY: non-NULL and from tg_testdc_start.
+        let dc = unsafe { &(*testdc).dc };
+        match dc.accept_login_token(&token, &phone) {
+            Ok(()) => tg_result::TG_RESULT_OK,
+            Err(e) => {
+                log::warn!("tg_testdc_accept_login_token: {e}");
+                tg_result::TG_RESULT_INVALID_ARGUMENT
+            }
+        }
     })
 }
 

@@ -1,12 +1,13 @@
 //! `tgauth-testdc`: a local Telegram data center speaking the server side of MTProto 2.0.
 //!
 //! Several DCs, each on its own port, share one RSA key, one app registry and one
-//! [`logic::LoginDesk`] (the rules of auth.sendCode, see `docs/testdc.md`). Auth keys are
-//! per DC, as on Telegram.
+//! [`logic::LoginDesk`] (the login rules and the accounts, see `docs/testdc.md`). Auth keys,
+//! and which account each is signed in to, are per DC, as on Telegram.
 
 pub mod faults;
 pub mod flaws;
 pub mod logic;
+mod push;
 mod server;
 
 use std::collections::HashMap;
@@ -46,6 +47,8 @@ pub struct TestDcOptions {
     pub faults: Faults,
     /// Tests only: break one security check in every answer (see [`flaws::Flaw`]).
     pub flaw: Option<flaws::Flaw>,
+    /// How long a phone_code_hash stays valid (`--code-ttl`).
+    pub code_ttl: std::time::Duration,
 }
 
 impl Default for TestDcOptions {
@@ -60,6 +63,7 @@ impl Default for TestDcOptions {
             code_limit: 5,
             faults: Faults::none(),
             flaw: None,
+            code_ttl: logic::DEFAULT_CODE_TTL,
         }
     }
 }
@@ -88,6 +92,10 @@ pub struct TestDcInfo {
     pub api_id: i32,
     /// Its hash.
     pub api_hash: String,
+    /// The cloud password of the `99967X…` accounts.
+    pub password: String,
+    /// The token that signs in the test DC's bot (`ID:SECRET`).
+    pub bot_token: String,
 }
 
 impl TestDcInfo {
@@ -164,6 +172,8 @@ pub(crate) struct Shared {
     pub info: TestDcInfo,
     pub key: Arc<RsaPrivateKey>,
     pub desk: LoginDesk,
+    /// Live connections, for server pushes.
+    pub pushes: push::Pushes,
     pub dcs: HashMap<i32, DcState>,
     pub faults: Faults,
     pub flaw: Option<flaws::Flaw>,
@@ -262,22 +272,27 @@ impl TestDc {
             });
             listeners.push((dc, listener));
         }
+        let desk = LoginDesk::new(LoginRulesConfig {
+            dc_count: options.dcs,
+            apps,
+            code_limit: options.code_limit,
+        })
+        .with_code_ttl(options.code_ttl);
         let info = TestDcInfo {
             dcs: addresses,
             rsa_public_key: public.to_pkcs1_pem(),
             fingerprint: public.fingerprint(),
             api_id: first_app.id,
             api_hash: first_app.hash.clone(),
+            password: logic::PASSWORD.to_owned(),
+            bot_token: desk.bot_token().to_owned(),
         };
         let json = info.to_json();
         let shared = Arc::new(Shared {
             info,
             key: Arc::new(key),
-            desk: LoginDesk::new(LoginRulesConfig {
-                dc_count: options.dcs,
-                apps,
-                code_limit: options.code_limit,
-            }),
+            desk,
+            pushes: push::Pushes::default(),
             dcs: (1..=options.dcs)
                 .map(|dc| (dc, DcState::default()))
                 .collect(),
@@ -318,6 +333,23 @@ impl TestDc {
     /// Every code sent to a number, oldest first.
     pub fn codes_for(&self, phone_number: &str) -> Vec<KeptCode> {
         self.shared.desk.codes_for(phone_number)
+    }
+
+    /// Accepts a QR login token (raw base64url, or a `tg://login?token=…` URL) as the
+    /// account of `phone`, as auth.acceptLoginToken from a signed-in key of that account
+    /// would: the exporting connection gets `updateShort(updateLoginToken)`.
+    pub fn accept_login_token(&self, token_or_url: &str, phone: &str) -> Result<(), String> {
+        let token = logic::parse_login_token(token_or_url)?;
+        let now = std::time::SystemTime::now();
+        let (dc, key) = self
+            .shared
+            .desk
+            .accept_login_token_as(phone, &token, now)
+            .map_err(|e| format!("{} {}", e.code, e.message))?;
+        self.shared
+            .pushes
+            .push(dc, key, &logic::qr::login_token_update(now));
+        Ok(())
     }
 
     /// Counters, for tests.

@@ -3,16 +3,15 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use grammers_tl_types::{
-    enums, functions, types, Cursor, Deserializable, Identifiable, Serializable,
-};
+use grammers_tl_types::{enums, functions, types, Cursor, Deserializable, Serializable};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::faults::Fault;
-use super::logic::{CallContext, Outcome};
+mod api;
+
 use super::{DcState, KeyEntry, SessionEntry, Shared};
 use crate::protocol::cipher::{self, AuthKey};
 use crate::protocol::handshake::server::{ServerHandshake, ServerStep};
@@ -23,6 +22,8 @@ use crate::protocol::message::{
 };
 use crate::protocol::transport::{accept_framed, Frame, FrameWriter};
 use crate::protocol::Side;
+#[cfg(test)]
+use api::needs_authorization;
 use tokio::net::tcp::OwnedWriteHalf;
 
 /// Largest frame a client may send (Telegram's limit is about 1 MiB too).
@@ -140,6 +141,10 @@ struct Connection {
     session_id: i64,
     /// Padded intermediate: frames carry 0..15 random bytes after the message.
     padded: bool,
+    /// Server pushes (updates) for this connection's auth key come through here.
+    pushes: mpsc::UnboundedSender<Vec<u8>>,
+    /// This connection's entry in the push registry, once its auth key is known.
+    registered: Option<super::push::Registration>,
 }
 
 impl Connection {
@@ -151,6 +156,7 @@ impl Connection {
         let (kind, _obfuscated, mut reader, writer) = accepted;
         let padded = kind == crate::protocol::transport::TransportKind::PaddedIntermediate;
         let (delayed, mut delayed_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (pushes, mut pushes_rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let mut conn = Connection {
             dc_id,
             shared,
@@ -163,6 +169,8 @@ impl Connection {
             key: None,
             session_id: 0,
             padded,
+            pushes,
+            registered: None,
         };
         loop {
             let mut open = true;
@@ -191,6 +199,9 @@ impl Connection {
                 Some(frame) = delayed_rx.recv() => {
                     open = conn.emit(Out::Packet(frame)).is_ok();
                 }
+                Some(update) = pushes_rx.recv() => {
+                    open = conn.send(update, MsgIdKind::ServerOther, true).await.is_ok();
+                }
             }
             // What was queued goes out even when the connection is closing: a transport
             // error is sent before the close.
@@ -201,6 +212,9 @@ impl Connection {
                 Ok(Ok(())) if open => {}
                 _ => break,
             }
+        }
+        if let Some(registration) = conn.registered.take() {
+            conn.shared.pushes.unregister(registration);
         }
         let _ = tokio::time::timeout(HEADER_TIMEOUT, conn.writer.shutdown()).await;
     }
@@ -288,6 +302,13 @@ impl Connection {
             return Err(()); // one key per connection
         }
         self.key = Some(entry.clone());
+        if self.registered.is_none() {
+            self.registered = Some(self.shared.pushes.register(
+                self.dc_id,
+                key_id,
+                self.pushes.clone(),
+            ));
+        }
         self.session_id = envelope.session_id;
         let body = envelope.body.to_vec();
         self.on_top_level(envelope.msg_id, envelope.seq_no, envelope.salt, &body)
@@ -931,50 +952,7 @@ impl Connection {
                 .answer_error(incoming, 500, "INTERNAL_SERVER_ERROR")
                 .await;
         }
-        let id = constructor_of(query).ok_or(())?;
-        let mut cursor = Cursor::from_slice(&query[4..]);
-        match id {
-            functions::help::GetConfig::CONSTRUCTOR_ID => {
-                let config = self.config();
-                self.answer(incoming, config).await
-            }
-            functions::auth::SendCode::CONSTRUCTOR_ID => {
-                let Ok(req) = functions::auth::SendCode::deserialize(&mut cursor) else {
-                    return self.answer_error(incoming, 400, "INPUT_FETCH_ERROR").await;
-                };
-                let ctx = CallContext {
-                    dc_id: self.dc_id,
-                    layer,
-                    auth_key_id: key.key.id(),
-                    session_id: self.session_id,
-                    now: SystemTime::now(),
-                };
-                let (outcome, effects) = self.shared.desk.send_code(&ctx, &req);
-                self.shared.stats.lock().send_code_calls += 1;
-                let result = match outcome {
-                    Outcome::Sent(sent) => self.answer(incoming, sent.to_bytes()).await,
-                    Outcome::Error { code, message } => {
-                        self.answer_error(incoming, code, &message).await
-                    }
-                };
-                if effects.forget_auth_key {
-                    self.dc().keys.lock().remove(&key.key.id());
-                }
-                result
-            }
-            _ if needs_authorization(id) => {
-                // No auth key is ever signed in here, so every method that needs a user gets
-                // what Telegram answers on a key that is not signed in. Clients rely on it:
-                // Telethon's connect() calls users.getUsers([inputUserSelf]) and treats only
-                // 401 as "not logged in yet".
-                self.answer_error(incoming, 401, "AUTH_KEY_UNREGISTERED")
-                    .await
-            }
-            _ => {
-                self.answer_error(incoming, 400, "INPUT_METHOD_INVALID")
-                    .await
-            }
-        }
+        self.call_api(incoming, query, layer, key).await
     }
 
     /// help.getConfig: this test DC's DCs as dc_options.
@@ -1000,17 +978,6 @@ fn is_service_query(constructor: u32) -> bool {
             | RPC_DROP_ANSWER
             | DESTROY_SESSION
     )
-}
-
-/// Whether a query constructor is an API method that needs a signed-in user: any method of
-/// the schema outside the namespaces usable before sign-in (auth., help., langpack.).
-/// Unknown constructors are not: they get INPUT_METHOD_INVALID.
-fn needs_authorization(id: u32) -> bool {
-    let name = grammers_tl_types::name_for_id(id);
-    match name.split_once('.') {
-        Some((namespace, _)) => !matches!(namespace, "auth" | "help" | "langpack"),
-        None => false,
-    }
 }
 
 /// Skips the inner query of a wrapper: the fields before it are what we parse.

@@ -18,11 +18,31 @@
 //!    420 `FLOOD_WAIT_X`.
 //! 6. The code is made, kept ([`LoginDesk::codes_for`]) and the answer returned.
 
+mod accounts;
+mod answer;
+mod bot;
+mod log_out;
+mod password;
+pub mod qr;
+mod sign_in;
+mod users;
+
+pub use accounts::{
+    authorization, test_user, user_id_for, Account, Signed, BOT_USER_ID, MAX_FIRST_NAME, PASSWORD,
+    PASSWORD_HINT,
+};
+pub use answer::{Answer, LOGIN_CONSTRUCTORS};
+pub use qr::{parse_login_token, LOGIN_TOKEN_TTL};
+
+use accounts::table_dc;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use grammers_tl_types::{enums, functions, types};
 use parking_lot::Mutex;
+
+/// How long a phone_code_hash stays valid by default (`--code-ttl`).
+pub const DEFAULT_CODE_TTL: Duration = Duration::from_secs(300);
 
 /// The window of the code limit.
 pub const CODE_WINDOW: Duration = Duration::from_secs(3600);
@@ -81,6 +101,31 @@ pub enum Outcome {
         code: i32,
         message: String,
     },
+}
+
+/// An `rpc_error` answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpcError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl RpcError {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<RpcError> for Outcome {
+    fn from(e: RpcError) -> Self {
+        Outcome::Error {
+            code: e.code,
+            message: e.message,
+        }
+    }
 }
 
 impl Outcome {
@@ -290,77 +335,6 @@ pub fn logout_token_for(phone_digits: &str) -> Vec<u8> {
     t
 }
 
-/// The user id of the test account of a number: its digits read as a number (1 for an
-/// all-zero number).
-pub fn user_id_for(phone_digits: &str) -> i64 {
-    phone_digits.parse::<i64>().unwrap_or(0).max(1)
-}
-
-/// The test account of a number, as `auth.sentCodeSuccess` (and later sign-in) shows it:
-/// `user` with `self`, id [`user_id_for`], an access hash derived from the digits, the phone
-/// and first name "Test"; no photo, status or other optional object.
-pub fn test_user(phone_digits: &str) -> types::User {
-    // FNV-1a: a stable access hash without keeping one.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in b"tgauth-user:".iter().chain(phone_digits.as_bytes()) {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    types::User {
-        is_self: true,
-        contact: false,
-        mutual_contact: false,
-        deleted: false,
-        bot: false,
-        bot_chat_history: false,
-        bot_nochats: false,
-        verified: false,
-        restricted: false,
-        min: false,
-        bot_inline_geo: false,
-        support: false,
-        scam: false,
-        apply_min_photo: false,
-        fake: false,
-        bot_attach_menu: false,
-        premium: false,
-        attach_menu_enabled: false,
-        bot_can_edit: false,
-        close_friend: false,
-        stories_hidden: false,
-        stories_unavailable: false,
-        contact_require_premium: false,
-        bot_business: false,
-        bot_has_main_app: false,
-        bot_forum_view: false,
-        bot_forum_can_manage_topics: false,
-        bot_can_manage_bots: false,
-        bot_guestchat: false,
-        bot_guard: false,
-        id: user_id_for(phone_digits),
-        access_hash: Some(h as i64),
-        first_name: Some("Test".to_owned()),
-        last_name: None,
-        username: None,
-        phone: Some(phone_digits.to_owned()),
-        photo: None,
-        status: None,
-        bot_info_version: None,
-        restriction_reason: None,
-        bot_inline_placeholder: None,
-        lang_code: None,
-        emoji_status: None,
-        usernames: None,
-        stories_max_id: None,
-        color: None,
-        profile_color: None,
-        bot_active_users: None,
-        bot_verification_icon: None,
-        send_paid_messages_stars: None,
-        linked_community_id: None,
-    }
-}
-
 /// The kind of answer a number gets, before the layer fallback (the rule of
 /// `docs/testdc.md`):
 ///
@@ -437,12 +411,6 @@ const REFUSALS: &[(&str, i32, &str)] = &[
     ("9997708", 406, "UPDATE_APP_TO_LOGIN"),
 ];
 
-/// The login code of a `99966X…` number (X in `1..=dcs`): X five times.
-fn table_dc(digits: &str, dcs: i32) -> Option<i32> {
-    let x = i32::from(*digits.strip_prefix("99966")?.as_bytes().first()?) - i32::from(b'0');
-    (1..=dcs).contains(&x).then_some(x)
-}
-
 /// A code of `n` random decimal digits.
 fn random_digits(n: usize) -> String {
     let mut buf = vec![0u8; n];
@@ -498,12 +466,32 @@ struct DeskState {
     codes: HashMap<String, Vec<KeptCode>>,
     /// (auth key, session, number) that already got AUTH_RESTART.
     restarted: HashSet<(i64, i64, String)>,
+    /// Every phone_code_hash issued, by its text.
+    hashes: HashMap<String, sign_in::IssuedHash>,
+    /// Accounts made by auth.signUp, by number.
+    accounts: HashMap<String, Account>,
+    /// Signed-in auth keys: (DC, auth_key_id) -> who.
+    signed_in: HashMap<(i32, i64), Signed>,
+    /// Keys whose sign-in waits for auth.checkPassword: (DC, auth_key_id) -> number.
+    awaiting_password: HashMap<(i32, i64), String>,
+    /// future_auth_token of auth.logOut -> the number it signs in again.
+    logout_tokens: HashMap<Vec<u8>, String>,
+    /// SRP rounds of account.getPassword, by srp_id.
+    srp_rounds: HashMap<i64, password::SrpRound>,
+    /// QR login tokens, by their bytes.
+    login_tokens: HashMap<Vec<u8>, qr::LoginToken>,
 }
 
 /// The login rules of one test DC process, shared by all its DCs; internally synchronised.
 pub struct LoginDesk {
     cfg: LoginRulesConfig,
+    /// How long a phone_code_hash lives ([`DEFAULT_CODE_TTL`] unless set).
+    code_ttl: Duration,
+    /// The bot's token, `ID:SECRET`.
+    bot_token: String,
     state: Mutex<DeskState>,
+    /// Each 2FA account's salts and SRP verifier, made once (PBKDF2 is slow).
+    verifiers: password::VerifierCache,
 }
 
 impl LoginDesk {
@@ -511,8 +499,22 @@ impl LoginDesk {
         cfg.dc_count = cfg.dc_count.max(1);
         LoginDesk {
             cfg,
+            code_ttl: DEFAULT_CODE_TTL,
+            bot_token: bot::random_bot_token(),
             state: Mutex::new(DeskState::default()),
+            verifiers: password::VerifierCache::default(),
         }
+    }
+
+    /// How long a phone_code_hash stays valid (`--code-ttl`).
+    pub fn with_code_ttl(mut self, ttl: Duration) -> Self {
+        self.code_ttl = ttl;
+        self
+    }
+
+    /// The bot token auth.importBotAuthorization takes (`ID:SECRET`).
+    pub fn bot_token(&self) -> &str {
+        &self.bot_token
     }
 
     pub fn config(&self) -> &LoginRulesConfig {
@@ -579,13 +581,8 @@ impl LoginDesk {
         req: &functions::auth::SendCode,
     ) -> (Outcome, Effects) {
         let none = Effects::default();
-        match self.cfg.apps.iter().find(|a| a.id == req.api_id) {
-            Some(app) if app.hash == req.api_hash => {
-                if app.published {
-                    return (Outcome::error(400, "API_ID_PUBLISHED_FLOOD"), none);
-                }
-            }
-            _ => return (Outcome::error(400, "API_ID_INVALID"), none),
+        if let Err(e) = self.check_app(req.api_id, &req.api_hash) {
+            return (e.into(), none);
         }
         let Some(digits) = normalize_phone(&req.phone_number) else {
             return (Outcome::error(406, "PHONE_NUMBER_INVALID"), none);
@@ -620,18 +617,37 @@ impl LoginDesk {
         }
 
         let enums::CodeSettings::Settings(settings) = &req.settings;
-        let kind = select_kind(&digits, settings).for_layer(ctx.layer);
-        if kind == CodeKind::Success {
-            let token = logout_token_for(&digits);
-            let auth = types::auth::Authorization {
-                setup_password_required: false,
-                otherwise_relogin_days: None,
-                tmp_sessions: None,
-                future_auth_token: Some(token),
-                user: enums::User::User(test_user(&digits)),
+        let given = settings.logout_tokens.as_deref().unwrap_or_default();
+        let account = self.account_in(&state, &digits);
+        let mut kind = select_kind(&digits, settings);
+        let issued_token = given
+            .iter()
+            .find(|t| state.logout_tokens.get(*t) == Some(&digits))
+            .cloned();
+        if issued_token.is_some() {
+            kind = CodeKind::Success;
+        }
+        if account.is_none() {
+            // Sign-up required: no app is logged in, the first code goes by SMS.
+            kind = CodeKind::Sms;
+        }
+        let kind = kind.for_layer(ctx.layer);
+        if let (CodeKind::Success, Some(account)) = (kind, &account) {
+            // The key is signed in; a token of auth.logOut is used up and a new one given.
+            let token = match issued_token {
+                Some(used) => {
+                    state.logout_tokens.remove(&used);
+                    let fresh = log_out::random_token();
+                    state.logout_tokens.insert(fresh.clone(), digits.clone());
+                    fresh
+                }
+                None => logout_token_for(&digits),
             };
+            state
+                .signed_in
+                .insert((ctx.dc_id, ctx.auth_key_id), Signed::Phone(digits.clone()));
             let answer = types::auth::SentCodeSuccess {
-                authorization: enums::auth::Authorization::Authorization(auth),
+                authorization: authorization(account, Some(token)).into(),
             };
             return (Outcome::Sent(answer.into()), none);
         }
@@ -649,13 +665,45 @@ impl LoginDesk {
         let made = make_answer(kind, &digits, fixed, settings, ctx.layer, &phone_code_hash);
         codes.push(KeptCode {
             dc_id: ctx.dc_id,
-            phone_number: digits,
-            code: made.code,
-            phone_code_hash,
+            phone_number: digits.clone(),
+            code: made.code.clone(),
+            phone_code_hash: phone_code_hash.clone(),
             kind,
             sent_at: ctx.now,
         });
+        state.hashes.insert(
+            phone_code_hash,
+            sign_in::IssuedHash::new(ctx, digits, made.code, &made.answer),
+        );
         (Outcome::Sent(made.answer), none)
+    }
+
+    /// The app of a call: 400 API_ID_INVALID when not registered or the hash is not its
+    /// hash, 400 API_ID_PUBLISHED_FLOOD for a published one.
+    pub(super) fn check_app(&self, api_id: i32, api_hash: &str) -> Result<(), RpcError> {
+        match self.cfg.apps.iter().find(|a| a.id == api_id) {
+            Some(app) if app.hash == api_hash => {
+                if app.published {
+                    return Err(RpcError::new(400, "API_ID_PUBLISHED_FLOOD"));
+                }
+                Ok(())
+            }
+            _ => Err(RpcError::new(400, "API_ID_INVALID")),
+        }
+    }
+
+    /// 303 PHONE_MIGRATE_X (or NETWORK_MIGRATE_X) when the number is not answered on
+    /// `dc_id`: what every method that names a number answers first on the wrong DC.
+    pub(super) fn wrong_dc(&self, digits: &str, dc_id: i32) -> Option<RpcError> {
+        match self.route(digits) {
+            Route::Phone(dc) if dc != dc_id => {
+                Some(RpcError::new(303, format!("PHONE_MIGRATE_{dc}")))
+            }
+            Route::Network(dc) if dc != dc_id => {
+                Some(RpcError::new(303, format!("NETWORK_MIGRATE_{dc}")))
+            }
+            _ => None,
+        }
     }
 
     /// `Some(seconds)` when one more code would exceed the limit: the seconds until enough
@@ -850,7 +898,7 @@ mod tests {
     use enums::auth::{CodeType, SentCode, SentCodeType};
     use grammers_tl_types::Identifiable;
 
-    const T0: u64 = 1_700_000_000;
+    pub(super) const T0: u64 = 1_700_000_000;
 
     #[test]
     fn hex_is_lowercase_two_digits_per_byte() {
@@ -858,7 +906,7 @@ mod tests {
         assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff, 0x5c]), "000fa0ff5c");
     }
 
-    fn desk_with(dcs: i32, limit: u32) -> LoginDesk {
+    pub(super) fn desk_with(dcs: i32, limit: u32) -> LoginDesk {
         LoginDesk::new(LoginRulesConfig {
             dc_count: dcs,
             apps: vec![
@@ -877,15 +925,15 @@ mod tests {
         })
     }
 
-    fn desk() -> LoginDesk {
+    pub(super) fn desk() -> LoginDesk {
         desk_with(3, 0)
     }
 
-    fn at(secs: u64) -> SystemTime {
+    pub(super) fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + secs)
     }
 
-    fn ctx(dc: i32) -> CallContext {
+    pub(super) fn ctx(dc: i32) -> CallContext {
         CallContext {
             dc_id: dc,
             layer: NEWEST_LAYER,
@@ -895,7 +943,7 @@ mod tests {
         }
     }
 
-    fn settings() -> types::CodeSettings {
+    pub(super) fn settings() -> types::CodeSettings {
         types::CodeSettings {
             allow_flashcall: false,
             current_number: false,
@@ -909,7 +957,7 @@ mod tests {
         }
     }
 
-    fn req_with(phone: &str, s: types::CodeSettings) -> functions::auth::SendCode {
+    pub(super) fn req_with(phone: &str, s: types::CodeSettings) -> functions::auth::SendCode {
         functions::auth::SendCode {
             phone_number: phone.into(),
             api_id: 1,
@@ -918,18 +966,18 @@ mod tests {
         }
     }
 
-    fn req(phone: &str) -> functions::auth::SendCode {
+    pub(super) fn req(phone: &str) -> functions::auth::SendCode {
         req_with(phone, settings())
     }
 
-    fn err(o: &Outcome) -> (i32, &str) {
+    pub(super) fn err(o: &Outcome) -> (i32, &str) {
         match o {
             Outcome::Error { code, message } => (*code, message.as_str()),
             other => panic!("expected an error, got {other:?}"),
         }
     }
 
-    fn sent(o: &Outcome) -> &types::auth::SentCode {
+    pub(super) fn sent(o: &Outcome) -> &types::auth::SentCode {
         match o {
             Outcome::Sent(SentCode::Code(c)) => c,
             other => panic!("expected auth.sentCode, got {other:?}"),
