@@ -728,13 +728,15 @@ tg_result tg_accept_login_token(struct tg_client *client,
 
 // Starts a test DC on loopback (see TESTDC behaviour in the README). `options_json` is
 // NULL for the defaults, or a JSON object with any of "host", "port", "dcs", "key_pem",
-// "apps" ([{"id":..,"hash":..}]), "published_apps", "code_limit", "faults".
+// "apps" ([{"id":..,"hash":..}]), "published_apps", "code_limit", "code_ttl" (seconds),
+// "faults".
 //
 // # Safety
 // `options_json` is NULL or NUL-terminated; `testdc_out` is NULL or writable.
 tg_result tg_testdc_start(const char *options_json, struct tg_testdc **testdc_out);
 
-// The ready line (JSON: dcs, rsa_public_key, fingerprint, api_id, api_hash), owned by the
+// The ready line (JSON: dcs, rsa_public_key, fingerprint, api_id, api_hash, password,
+// bot_token), owned by the
 // test DC and valid until `tg_testdc_stop`. NULL for a NULL test DC.
 //
 // # Safety
@@ -757,6 +759,19 @@ tg_result tg_testdc_codes_json(const struct tg_testdc *testdc,
 // # Safety
 // `testdc` is NULL or from `tg_testdc_start`; `json_out` writable.
 tg_result tg_testdc_stats_json(const struct tg_testdc *testdc, char **json_out);
+
+// Accepts a QR login token as the account of `phone`, as a signed-in device of that
+// account would (auth.acceptLoginToken): the exporting connection is told at once.
+// `token_or_url` is the token in base64url or a `tg://login?token=...` URL. Returns at
+// once: `TG_RESULT_OK`, or `TG_RESULT_INVALID_ARGUMENT` for a NULL or non-UTF-8 argument,
+// a token that is not base64url, an unknown, expired or already accepted token, or a
+// number with no account.
+//
+// # Safety
+// `testdc` is NULL or from `tg_testdc_start`; the strings are NULL or NUL-terminated.
+tg_result tg_testdc_accept_login_token(const struct tg_testdc *testdc,
+                                       const char *token_or_url,
+                                       const char *phone);
 
 // Stops a test DC and closes its connections. NULL is a no-op.
 //
