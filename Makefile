@@ -56,6 +56,9 @@ test-examples: build
 	$(CC) $(CFLAGS_STRICT) examples/c/send_code.c $(LIB_DIR)/libtgauth.a $(CLIBS) -o target/send_code_c
 	./target/send_code_c | tee target/send_code_c.out
 	grep -q "phone_code_hash=" target/send_code_c.out
+	$(CC) $(CFLAGS_STRICT) examples/c/login.c $(LIB_DIR)/libtgauth.a $(CLIBS) -o target/login_c
+	./target/login_c | tee target/login_c.out
+	grep -q "^signed in as Test" target/login_c.out
 	$(CARGO) run --release --example send_code | tee target/send_code_rs.out
 	grep -q "phone_code_hash=" target/send_code_rs.out
 	$(CARGO) run --release --bin tgauth -- send-code | tee target/send_code_cli.out

@@ -344,20 +344,22 @@ typedef void (*tg_authorization_callback)(void *user_data,
                                           const struct tg_authorization *authorization,
                                           const struct tg_error *error);
 
-// What Telegram says of an account's cloud password, borrowed for the callback.
-typedef struct tg_password_info {
+// What Telegram says of an account's cloud password (what `tg_password_info` gives),
+// borrowed for the callback. (Not named `tg_password_info`: in C a type and the function
+// cannot share that name.)
+typedef struct tg_cloud_password {
   // Whether the account has a cloud password.
   bool has_password;
   // The hint the user set; NULL when none.
   const char *hint;
   // Whether a recovery email is set.
   bool has_recovery;
-} tg_password_info;
+} tg_cloud_password;
 
 // Called exactly once per accepted `tg_password_info`, on a library thread: with the
 // information (`error` NULL) or an error (`info` NULL), borrowed for the call only.
 typedef void (*tg_password_info_callback)(void *user_data,
-                                          const struct tg_password_info *info,
+                                          const struct tg_cloud_password *info,
                                           const struct tg_error *error);
 
 // Called exactly once per accepted call that has no value to hand back

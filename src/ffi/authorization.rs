@@ -1,5 +1,5 @@
 //! The borrowed C views of a login's outcome: `tg_user`, `tg_authorization`,
-//! `tg_password_info`, and their deliveries to the callbacks of the login calls.
+//! `tg_cloud_password`, and their deliveries to the callbacks of the login calls.
 
 use std::ffi::{c_char, c_void, CString};
 
@@ -49,9 +49,11 @@ pub struct tg_authorization {
     pub otherwise_relogin_days: i32,
 }
 
-/// What Telegram says of an account's cloud password, borrowed for the callback.
+/// What Telegram says of an account's cloud password (what `tg_password_info` gives),
+/// borrowed for the callback. (Not named `tg_password_info`: in C a type and the function
+/// cannot share that name.)
 #[repr(C)]
-pub struct tg_password_info {
+pub struct tg_cloud_password {
     /// Whether the account has a cloud password.
     pub has_password: bool,
     /// The hint the user set; NULL when none.
@@ -78,7 +80,7 @@ pub type tg_authorization_callback = Option<
 pub type tg_password_info_callback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
-        info: *const tg_password_info,
+        info: *const tg_cloud_password,
         error: *const tg_error,
     ),
 >;
@@ -167,13 +169,13 @@ pub(crate) fn deliver_authorization(
 
 /// The delivery of a `PasswordInfo` to a `tg_password_info_callback`.
 pub(crate) fn deliver_password_info(
-    callback: unsafe extern "C" fn(*mut c_void, *const tg_password_info, *const tg_error),
+    callback: unsafe extern "C" fn(*mut c_void, *const tg_cloud_password, *const tg_error),
     user_data: UserData,
 ) -> impl FnOnce(Result<PasswordInfo, Error>) + Send + 'static {
     move |result| match result {
         Ok(info) => {
             let hint = optional(&info.hint);
-            let view = tg_password_info {
+            let view = tg_cloud_password {
                 has_password: info.has_password,
                 hint: ptr(&hint),
                 has_recovery: info.has_recovery,

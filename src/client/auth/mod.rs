@@ -20,6 +20,7 @@ mod authorization;
 mod bot;
 mod code;
 mod log_out;
+mod me;
 mod password;
 mod qr;
 mod sent_code;
