@@ -21,7 +21,7 @@ STRUCTS = [
     _ffi.tg_sent_code,
     _ffi.tg_user,
     _ffi.tg_authorization,
-    _ffi.tg_password_info,
+    _ffi.tg_cloud_password,
 ]
 ENUMS = {
     "TG_RESULT_OK": _ffi.RESULT_OK,

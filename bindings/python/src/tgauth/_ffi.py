@@ -188,7 +188,7 @@ class tg_authorization(Structure):
     ]
 
 
-class tg_password_info(Structure):
+class tg_cloud_password(Structure):
     _fields_ = [("has_password", c_bool), ("hint", c_char_p), ("has_recovery", c_bool)]
 
 
@@ -211,7 +211,7 @@ tg_authorization_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
 tg_done_callback = CFUNCTYPE(None, c_void_p, c_void_p)
 # (user_data, const tg_bytes *future_auth_token, const tg_error *)
 tg_log_out_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
-# (user_data, const tg_password_info *, const tg_error *)
+# (user_data, const tg_cloud_password *, const tg_error *)
 tg_password_info_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
 # (user_data, const char *url, int64_t expires_unix): each new QR login URL.
 tg_login_token_callback = CFUNCTYPE(None, c_void_p, c_char_p, c_int64)

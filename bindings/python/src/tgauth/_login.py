@@ -79,7 +79,7 @@ def _read_password_info(info: Optional[int], error: Optional[int]) -> Outcome:
         return error_from_c(error)
     if not info:
         return neither()
-    c = _ffi.tg_password_info.from_address(info)
+    c = _ffi.tg_cloud_password.from_address(info)
     return PasswordInfo(has_password=bool(c.has_password), hint=text(c.hint), has_recovery=bool(c.has_recovery))
 
 
