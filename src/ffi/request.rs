@@ -98,11 +98,14 @@ fn write_id(request_id_out: *mut u64, id: u64) {
     }
 }
 
+/// What turns a request's outcome into its one callback.
+type Deliver<T> = Box<dyn FnOnce(Result<T, Error>) + Send>;
+
 /// Calls `deliver` exactly once: on [`Completer::complete`], or, if dropped first (the
 /// future panicked, the runtime shut down), with an INTERNAL error. Either way the request
 /// leaves `tg_cancel`'s map first, and `tg_client_free` learns when the callback returned.
 pub(crate) struct Completer<T> {
-    deliver: Option<Box<dyn FnOnce(Result<T, Error>) + Send>>,
+    deliver: Option<Deliver<T>>,
     shared: Arc<ClientShared>,
     id: u64,
 }
