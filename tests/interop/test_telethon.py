@@ -461,3 +461,205 @@ def test_published_app():
         assert_default_sent_code(send_code(dc.client(2), home_number(2)))
     finally:
         dc.stop()
+
+
+# The rest of the login: accounts, sign-in, two-step verification, bots, log-out and QR login
+# (the table "Accounts and the rest of the login" of the test DC's behaviour).
+
+
+def password_number(dc_id):
+    """A fresh `99967XYYYY` number: an account on DC `dc_id` with the cloud password."""
+    return f"+99967{dc_id}{next(_serial):04d}"
+
+
+def digits(phone):
+    return re.sub(r"\D", "", phone)
+
+
+def code_for(phone):
+    """The login code of a 99966X/99967X number: X five times."""
+    return digits(phone)[5] * 5
+
+
+def test_ready_line_has_the_password_and_the_bot_token(testdc):
+    assert testdc.info["password"] == "secret"
+    bot_id, _, secret = testdc.info["bot_token"].partition(":")
+    assert bot_id.isdigit() and secret
+
+
+def test_sign_in_with_the_code(testdc):
+    phone = home_number(2)
+    client = testdc.client(1)
+
+    async def conversation():
+        await client.connect()
+        try:
+            assert not await client.is_user_authorized()
+            await client.send_code_request(phone)
+            with pytest.raises(errors.PhoneCodeInvalidError):
+                await client.sign_in(phone, "00000")
+            user = await client.sign_in(phone, code_for(phone))
+            me = await client.get_me()
+            authorized = await client.is_user_authorized()
+            return user, me, authorized
+        finally:
+            await client.disconnect()
+
+    user, me, authorized = run(conversation)
+    assert client.session.dc_id == 2  # followed PHONE_MIGRATE_2
+    assert authorized
+    for u in (user, me):
+        assert (u.id, u.phone, u.first_name, u.is_self, u.bot) == (
+            int(digits(phone)), digits(phone), "Test", True, False,
+        )
+
+
+def test_sign_in_with_the_password_after_a_migration(testdc):
+    phone = password_number(3)
+    client = testdc.client(1)
+
+    async def conversation():
+        await client.connect()
+        try:
+            await client.send_code_request(phone)
+            with pytest.raises(errors.SessionPasswordNeededError):
+                await client.sign_in(phone, code_for(phone))
+            with pytest.raises(errors.PasswordHashInvalidError):
+                await client.sign_in(password="not the password")
+            user = await client.sign_in(password=testdc.info["password"])
+            return user, await client.get_me()
+        finally:
+            await client.disconnect()
+
+    user, me = run(conversation)
+    assert client.session.dc_id == 3
+    assert user.id == me.id == int(digits(phone))
+
+
+def test_sign_in_with_the_bot_token(testdc):
+    client = testdc.client(1)
+
+    async def conversation():
+        await client.start(bot_token=testdc.info["bot_token"])
+        try:
+            return await client.get_me()
+        finally:
+            await client.disconnect()
+
+    me = run(conversation)
+    assert me.bot and me.is_self
+    assert me.id == int(testdc.info["bot_token"].split(":")[0])
+    assert client.session.dc_id == DCS  # the bot lives on the last DC
+
+
+def test_wrong_bot_token(testdc):
+    client = testdc.client(DCS)
+
+    async def conversation():
+        await client.connect()
+        try:
+            await client.sign_in(bot_token="1:wrong")
+        finally:
+            await client.disconnect()
+
+    with pytest.raises(errors.AccessTokenInvalidError):
+        run(conversation)
+
+
+def test_log_out(testdc):
+    phone = home_number(2)
+    client = testdc.client(2)
+
+    async def conversation():
+        await client.connect()
+        await client.send_code_request(phone)
+        await client.sign_in(phone, code_for(phone))
+        key = client.session.auth_key
+        assert await client.log_out()
+        # The same auth key afterwards: signed out.
+        again = TelegramClient(StringSession(), testdc.api_id, testdc.api_hash, timeout=10)
+        again.session.set_dc(2, *testdc.dcs[2])
+        again.session.auth_key = key
+        await again.connect()
+        try:
+            return await again.is_user_authorized()
+        finally:
+            await again.disconnect()
+
+    assert run(conversation) is False
+
+
+async def signed_in_client(testdc, phone, password=None):
+    """A connected Telethon client signed in to `phone`'s account."""
+    client = testdc.client(int(digits(phone)[5]))
+    await client.connect()
+    await client.send_code_request(phone)
+    try:
+        await client.sign_in(phone, code_for(phone))
+    except errors.SessionPasswordNeededError:
+        await client.sign_in(password=password)
+    return client
+
+
+def test_qr_login(testdc):
+    phone = home_number(2)
+    client = testdc.client(2)
+
+    async def conversation():
+        phone_client = await signed_in_client(testdc, phone)
+        await client.connect()
+        try:
+            qr = await client.qr_login()
+            assert qr.url.startswith("tg://login?token=")
+            waiting = asyncio.ensure_future(qr.wait(20))
+            await asyncio.sleep(0.2)
+            await phone_client(functions.auth.AcceptLoginTokenRequest(qr.token))
+            user = await waiting
+            with pytest.raises(errors.AuthTokenAlreadyAcceptedError):
+                await phone_client(functions.auth.AcceptLoginTokenRequest(qr.token))
+            return user, await client.get_me()
+        finally:
+            await client.disconnect()
+            await phone_client.disconnect()
+
+    user, me = run(conversation)
+    assert user.id == me.id == int(digits(phone))
+
+
+def test_qr_login_with_the_password_after_a_migration(testdc):
+    phone = password_number(3)
+    client = testdc.client(1)
+
+    async def conversation():
+        phone_client = await signed_in_client(testdc, phone, testdc.info["password"])
+        await client.connect()
+        try:
+            qr = await client.qr_login()
+            waiting = asyncio.ensure_future(qr.wait(20))
+            await asyncio.sleep(0.2)
+            await phone_client(functions.auth.AcceptLoginTokenRequest(qr.token))
+            with pytest.raises(errors.SessionPasswordNeededError):
+                await waiting
+            user = await client.sign_in(password=testdc.info["password"])
+            return user, await client.get_me()
+        finally:
+            await client.disconnect()
+            await phone_client.disconnect()
+
+    user, me = run(conversation)
+    assert client.session.dc_id == 3
+    assert user.id == me.id == int(digits(phone))
+
+
+def test_unknown_login_token(testdc):
+    phone = home_number(2)
+
+    async def conversation():
+        phone_client = await signed_in_client(testdc, phone)
+        try:
+            await phone_client(functions.auth.AcceptLoginTokenRequest(b"\x00" * 32))
+        finally:
+            await phone_client.disconnect()
+
+    with pytest.raises(errors.AuthTokenInvalidError):
+        run(conversation)

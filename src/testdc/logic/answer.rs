@@ -22,6 +22,8 @@ pub enum Answer {
     Users(Vec<types::User>),
     UserFull(types::users::UserFull),
     State(types::updates::State),
+    /// `updates.differenceEmpty`.
+    NoDifference(types::updates::DifferenceEmpty),
     LoginToken(enums::auth::LoginToken),
     /// `authorization` (a session), the answer of auth.acceptLoginToken.
     Session(types::Authorization),
@@ -53,6 +55,7 @@ pub const LOGIN_CONSTRUCTORS: &[(&str, u32)] = &[
     ("updateLoginToken", 0x564fe691),
     ("auth.loggedOut", 0xc3a2835f),
     ("authorization", 0xad01d61d),
+    ("updates.differenceEmpty", 0x5d75a138),
 ];
 
 impl Answer {
@@ -77,6 +80,7 @@ impl Answer {
                 .to_bytes(),
             Answer::UserFull(a) => enums::users::UserFull::Full(a.clone()).to_bytes(),
             Answer::State(a) => enums::updates::State::State(a.clone()).to_bytes(),
+            Answer::NoDifference(a) => enums::updates::Difference::Empty(a.clone()).to_bytes(),
             Answer::LoginToken(a) => a.to_bytes(),
             Answer::Session(a) => enums::Authorization::Authorization(a.clone()).to_bytes(),
         }
@@ -112,6 +116,7 @@ mod tests {
             types::UpdateLoginToken::CONSTRUCTOR_ID,
             types::auth::LoggedOut::CONSTRUCTOR_ID,
             types::Authorization::CONSTRUCTOR_ID,
+            types::updates::DifferenceEmpty::CONSTRUCTOR_ID,
         ];
         assert_eq!(crate_ids.len(), LOGIN_CONSTRUCTORS.len());
         for ((name, id), crate_id) in LOGIN_CONSTRUCTORS.iter().zip(crate_ids) {

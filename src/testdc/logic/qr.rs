@@ -29,6 +29,9 @@ pub(super) struct LoginToken {
     expires: SystemTime,
     /// The number whose account accepted it.
     accepted_by: Option<String>,
+    /// A key signed in with it: it stays known, so accepting it again is
+    /// AUTH_TOKEN_ALREADY_ACCEPTED.
+    used: bool,
 }
 
 /// A connection to tell something: (DC, auth_key_id).
@@ -76,13 +79,15 @@ impl LoginDesk {
         let accepted = state
             .login_tokens
             .iter()
-            .find(|(_, t)| t.exporter == key && t.accepted_by.is_some())
+            .find(|(_, t)| t.exporter == key && t.accepted_by.is_some() && !t.used)
             .map(|(bytes, _)| bytes.clone());
         if let Some(token) = accepted {
             return self.finish_login(&mut state, ctx, token);
         }
         // A key has one token waiting at a time.
-        state.login_tokens.retain(|_, t| t.exporter != key);
+        state
+            .login_tokens
+            .retain(|_, t| t.exporter != key || t.accepted_by.is_some());
         let token = crate::protocol::random::array::<32>().to_vec();
         let expires = ctx.now + LOGIN_TOKEN_TTL;
         state.login_tokens.insert(
@@ -91,6 +96,7 @@ impl LoginDesk {
                 exporter: key,
                 expires,
                 accepted_by: None,
+                used: false,
             },
         );
         Ok(Answer::LoginToken(
@@ -113,6 +119,7 @@ impl LoginDesk {
         let t = state
             .login_tokens
             .get(&req.token)
+            .filter(|t| !t.used)
             .ok_or_else(|| RpcError::new(400, "AUTH_TOKEN_INVALID"))?;
         if t.accepted_by.is_none() {
             if ctx.now >= t.expires {
@@ -146,7 +153,9 @@ impl LoginDesk {
                 types::auth::LoginTokenMigrateTo { dc_id: home, token }.into(),
             ));
         }
-        state.login_tokens.remove(&token);
+        if let Some(t) = state.login_tokens.get_mut(&token) {
+            t.used = true;
+        }
         let account = self
             .account_in(state, &digits)
             .ok_or_else(|| RpcError::new(400, "AUTH_TOKEN_INVALID"))?;
@@ -324,8 +333,12 @@ mod tests {
             d.signed_in(2, exporter.auth_key_id),
             Some(Signed::Phone("9996621234".into()))
         );
-        // Used up: the next export is a fresh token.
+        // Used up: the next export is a fresh token, and the old one stays accepted.
         token_of(d.export_login_token(&exporter, &export()));
+        assert_eq!(
+            accept(&acceptor, &token).unwrap_err(),
+            RpcError::new(400, "AUTH_TOKEN_ALREADY_ACCEPTED")
+        );
     }
 
     #[test]

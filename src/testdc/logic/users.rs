@@ -1,5 +1,5 @@
-//! users.getUsers, users.getFullUser and updates.getState on a signed-in key: enough for
-//! clients to start from a session tgauth signed in.
+//! users.getUsers, users.getFullUser, updates.getState and updates.getDifference on a
+//! signed-in key: enough for clients to start from a session tgauth signed in.
 
 use std::time::UNIX_EPOCH;
 
@@ -172,6 +172,33 @@ impl LoginDesk {
     }
 }
 
+impl LoginDesk {
+    /// updates.getDifference: nothing happened (`updates.differenceEmpty`).
+    pub fn get_difference(&self, ctx: &CallContext) -> Result<Answer, RpcError> {
+        let state = self.state.lock();
+        self.signed_in_account(&state, ctx.dc_id, ctx.auth_key_id)?;
+        let date = ctx
+            .now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i32);
+        Ok(Answer::NoDifference(types::updates::DifferenceEmpty {
+            date,
+            seq: 1,
+        }))
+    }
+
+    /// Any other method that needs a user: 401 AUTH_KEY_UNREGISTERED on a key that is not
+    /// signed in (what Telegram answers), 400 INPUT_METHOD_INVALID on one that is (the test
+    /// DC does not implement it).
+    pub fn other_user_method(&self, ctx: &CallContext) -> RpcError {
+        let state = self.state.lock();
+        match self.signed_in_account(&state, ctx.dc_id, ctx.auth_key_id) {
+            Ok(_) => RpcError::new(400, "INPUT_METHOD_INVALID"),
+            Err(e) => e,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::accounts::Signed;
@@ -192,6 +219,11 @@ mod tests {
         assert_eq!(d.get_users(&c, &get_users), unregistered);
         assert_eq!(d.get_full_user(&c, &get_full), unregistered);
         assert_eq!(d.get_state(&c), unregistered);
+        assert_eq!(d.get_difference(&c), unregistered);
+        assert_eq!(
+            d.other_user_method(&c),
+            RpcError::new(401, "AUTH_KEY_UNREGISTERED")
+        );
 
         d.state
             .lock()
@@ -225,6 +257,11 @@ mod tests {
             panic!()
         };
         assert_eq!(s.date as u64, T0);
+        assert!(matches!(d.get_difference(&c), Ok(Answer::NoDifference(_))));
+        assert_eq!(
+            d.other_user_method(&c),
+            RpcError::new(400, "INPUT_METHOD_INVALID")
+        );
         // Signed in per DC.
         assert_eq!(d.get_state(&ctx(1)), unregistered);
     }

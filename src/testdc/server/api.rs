@@ -79,10 +79,11 @@ impl Connection {
                 parse(query).and_then(|r| desk.get_full_user(&ctx, &r))
             }
             updates::GetState::CONSTRUCTOR_ID => desk.get_state(&ctx),
-            // Any other method that needs a user: what Telegram answers on a key that is not
-            // signed in. Clients rely on it: Telethon's connect() treats only 401 as "not
-            // logged in yet".
-            _ if needs_authorization(id) => Err(RpcError::new(401, "AUTH_KEY_UNREGISTERED")),
+            updates::GetDifference::CONSTRUCTOR_ID => desk.get_difference(&ctx),
+            // Any other method that needs a user: 401 on a key that is not signed in, as
+            // Telegram answers. Clients rely on it: Telethon's connect() treats only 401 as
+            // "not logged in yet".
+            _ if needs_authorization(id) => Err(desk.other_user_method(&ctx)),
             _ => Err(RpcError::new(400, "INPUT_METHOD_INVALID")),
         };
         match reply {
