@@ -127,7 +127,7 @@ bench: $(VENV)/bin/python
 	VENV=$(VENV) PYTHON=$(PYTHON) CARGO=$(CARGO) CC=$(CC) bash tools/bench/run.sh
 
 # The full soak: 10,000 sendCodes through the C ABI with every fault mixed in, under
-# ASan/UBSan/LeakSanitizer (`make test` runs 1,000).
+# ASan/UBSan/LeakSanitizer (`make test` runs 3,000, and 600 per fault alone).
 soak: build
 	SOAK_REQUESTS=10000 LIB=$(LIB_DIR)/libtgauth.a tests/c/run.sh test_soak
 

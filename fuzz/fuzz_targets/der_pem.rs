@@ -1,4 +1,4 @@
-//! RSA key parsing (src/protocol/handshake/rsa.rs): `RsaPublicKey::from_pkcs1_pem`,
+//! RSA key parsing (src/protocol/handshake/rsa/): `RsaPublicKey::from_pkcs1_pem`,
 //! `from_pkcs1_der`, `from_spki_der` and `RsaPrivateKey::from_pem`, `from_pkcs1_der`,
 //! `from_pkcs8_der` on arbitrary input. Nothing may panic; a key that parses must write
 //! back (PKCS#1 DER / PEM) to something that parses to the same key.

@@ -32,9 +32,15 @@ use crate::protocol::Side;
 const MAX_FRAME: usize = 2 << 20;
 /// Largest gzip expansion we accept.
 const MAX_UNPACKED: usize = 4 << 20;
-/// How often a request may be resent before it fails.
-/// How many broken connections a request may live through before it fails.
+/// How many broken connections may be charged to a request before it fails (see
+/// [`Pending::attempts`]); its deadline bounds it anyway.
 const MAX_ATTEMPTS: u32 = 8;
+/// Requests written on a connection and not answered yet, at most; the rest wait in the
+/// queue (their deadline still runs). A request resent after a reconnect under the same
+/// msg_id is answered from the server's memory of its last answers (the test DC keeps 512
+/// a session): what is in flight must stay well below that, or a resend would find its
+/// answer forgotten and the request done twice.
+const MAX_IN_FLIGHT: usize = 256;
 /// How many times the server may ask for a request to be resent (bad_server_salt,
 /// bad_msg_notification, a new session) before it fails. The request's deadline bounds
 /// both anyway.
@@ -163,7 +169,20 @@ pub(crate) struct Invocation {
 
 struct Pending {
     inv: Invocation,
+    /// Broken connections charged to it since the link last got past it: ones it was
+    /// written on that broke while its answer was due (no older request was waiting) or
+    /// that answered nothing at all after it was written. A connection that broke after
+    /// answering others written before or with it, this one not due yet, resets the count:
+    /// it was only waiting behind them. A request never written is never charged.
     attempts: u32,
+    /// The link's write (see [`Actor::writes`]) it last went out in on this connection.
+    written_in: Option<u64>,
+    /// The top-level msg_id it last went out in: its own, or its container's.
+    sent_in: i64,
+    /// Written on a connection that broke before its answer came: the server may have
+    /// acted on it, and only a resend under the same msg_id (in this session) is answered
+    /// from its memory instead of being done again.
+    maybe_done: bool,
     /// Resends the server asked for.
     resends: u32,
     /// The msg_id and seq_no it was last sent with, kept for a resend after reconnecting.
@@ -200,6 +219,9 @@ impl Link {
             sent: HashMap::new(),
             containers: HashMap::new(),
             acks: Vec::new(),
+            writes: 0,
+            answered_after: 0,
+            fruitless_in_a_row: 0,
             inited: false,
             clock_synced: false,
             recent: RecentMsgIds::new(RECENT_IDS),
@@ -255,6 +277,12 @@ struct Actor {
     containers: HashMap<i64, Vec<i64>>,
     /// Server content messages to acknowledge.
     acks: Vec<i64>,
+    /// Frames of requests written so far, over the link's life.
+    writes: u64,
+    /// The value of `writes` when the last answer came on this connection (0: none came).
+    answered_after: u64,
+    /// Connections in a row that broke without answering anything.
+    fruitless_in_a_row: u32,
     /// Whether initConnection went through on this connection.
     inited: bool,
     clock_synced: bool,
@@ -264,8 +292,6 @@ struct Actor {
 
 impl Actor {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Invocation>) {
-        let mut key_losses = 0u32;
-        let mut broken_in_a_row = 0u32;
         loop {
             self.prune_abandoned();
             if self.queue.is_empty() && self.sent.is_empty() {
@@ -274,22 +300,49 @@ impl Actor {
                     None => return,
                 }
             }
+            self.answered_after = 0;
             let broken = self.connection(&mut rx).await;
-            // Whatever was sent and not answered goes back to the queue, keeping its msg_id.
+            // Requests whose caller gave up are dropped, never charged.
+            self.prune_abandoned();
+            let progress = self.answered_after > 0;
+            self.fruitless_in_a_row = if progress {
+                0
+            } else {
+                self.fruitless_in_a_row + 1
+            };
+            // What was written and not answered: charged (see `Pending::attempts`), then
+            // back to the front of the queue, keeping its msg_id.
             let mut resend: Vec<Pending> = self.sent.drain().map(|(_, p)| p).collect();
-            resend.sort_by_key(|p| p.sent_as.map(|s| s.0).unwrap_or(0));
+            resend.sort_by_key(|p| (p.written_in, p.sent_as.map(|s| s.0)));
+            let charges = !matches!(
+                broken,
+                Broken::Closed | Broken::Connect(_) | Broken::Handshake(_)
+            );
+            if charges {
+                for (i, p) in resend.iter_mut().enumerate() {
+                    let fruitless = p.written_in.map_or(true, |w| self.answered_after < w);
+                    if i == 0 || fruitless {
+                        p.attempts += 1;
+                    } else {
+                        p.attempts = 0;
+                    }
+                }
+            }
+            for p in resend.iter_mut() {
+                p.written_in = None;
+                p.maybe_done = true;
+            }
             for p in resend.into_iter().rev() {
                 self.queue.push_front(p);
             }
             self.containers.clear();
             self.acks.clear();
-            let fail_kind = match broken {
+            let fail_with = match broken {
                 Broken::Closed => {
                     self.fail_all(Error::cancelled);
                     return;
                 }
                 Broken::KeyLost => {
-                    key_losses += 1;
                     log::warn!(
                         "DC {}: the server forgot our auth key; making a new one",
                         self.settings.dc_id
@@ -297,19 +350,12 @@ impl Actor {
                     self.auth_key = None;
                     (self.settings.on_key)(self.settings.dc_id, None);
                     self.new_session();
-                    if key_losses > 2 {
-                        Some(Error::new(
-                            ErrorKind::Security,
-                            "the DC keeps forgetting our auth key",
-                        ))
-                    } else {
-                        None
-                    }
+                    Error::new(ErrorKind::Security, "the DC keeps forgetting our auth key")
                 }
                 Broken::Handshake(e) => {
                     // A handshake the server refused or failed: no point retrying at once.
                     self.fail_all(|| e.clone());
-                    None
+                    continue;
                 }
                 Broken::Connect(why) => {
                     // Nothing listens there (or it is unreachable): fail rather than spin.
@@ -318,42 +364,38 @@ impl Actor {
                         format!("DC {}: {why}", self.settings.dc_id),
                     );
                     self.fail_all(|| err.clone());
-                    None
+                    continue;
                 }
                 Broken::Network(why) => {
                     log::debug!("DC {}: connection lost: {why}", self.settings.dc_id);
-                    broken_in_a_row += 1;
-                    Some(Error::new(
+                    Error::new(
                         ErrorKind::Network,
                         format!("DC {}: {why}", self.settings.dc_id),
-                    ))
+                    )
                 }
                 Broken::Security(why) => {
                     log::warn!(
                         "DC {}: dropped a connection that failed a security check: {why}",
                         self.settings.dc_id
                     );
-                    broken_in_a_row += 1;
-                    Some(Error::new(
+                    Error::new(
                         ErrorKind::Security,
                         format!("DC {}: {why}", self.settings.dc_id),
-                    ))
+                    )
                 }
             };
-            if let Some(err) = fail_kind {
-                // Each request gets a bounded number of attempts on new connections.
-                let mut keep = VecDeque::new();
-                while let Some(mut p) = self.queue.pop_front() {
-                    p.attempts += 1;
-                    if p.attempts >= MAX_ATTEMPTS {
-                        let _ = p.inv.reply.send(Err(err.clone()));
-                    } else {
-                        keep.push_back(p);
-                    }
+            let queue = std::mem::take(&mut self.queue);
+            for p in queue {
+                if p.attempts >= MAX_ATTEMPTS {
+                    let _ = p.inv.reply.send(Err(fail_with.clone()));
+                } else {
+                    self.queue.push_back(p);
                 }
-                self.queue = keep;
-                // A short pause so a flapping server is not hammered.
-                let pause = 20 * broken_in_a_row.min(10) as u64;
+            }
+            // A short pause once connections keep breaking with nothing answered, so a
+            // flapping server is not hammered.
+            let pause = 20 * u64::from(self.fruitless_in_a_row.min(10));
+            if pause > 0 {
                 tokio::time::sleep(Duration::from_millis(pause)).await;
             }
         }
@@ -363,6 +405,9 @@ impl Actor {
         self.queue.push_back(Pending {
             inv,
             attempts: 0,
+            written_in: None,
+            sent_in: 0,
+            maybe_done: false,
             resends: 0,
             sent_as: None,
             body: None,
@@ -652,10 +697,14 @@ impl Actor {
                     body,
                 )
             });
-            // The requests of this message, with their msg_ids and seq_nos assigned.
+            // The requests of this message, with their msg_ids and seq_nos assigned; no
+            // more than MAX_IN_FLIGHT awaiting an answer (the rest wait in the queue).
             let mut batch: Vec<Pending> = Vec::new();
             let mut bytes = 0;
-            while let Some(mut p) = self.queue.pop_front() {
+            while self.sent.len() + batch.len() < MAX_IN_FLIGHT {
+                let Some(mut p) = self.queue.pop_front() else {
+                    break;
+                };
                 if p.inv.reply.is_closed() {
                     continue;
                 }
@@ -674,14 +723,19 @@ impl Actor {
                 .auth_key
                 .as_ref()
                 .expect("a key before any encrypted message");
+            let mut top_id = 0;
             let mut plain = Vec::with_capacity(bytes + 16 * batch.len() + 64);
             match (&ack, batch.as_slice()) {
                 (None, []) => break,
                 (Some((id, seq, body)), []) => {
                     write_envelope(self.salt, self.session_id, *id, *seq, body, &mut plain)
                 }
-                (None, [p]) => {
+                // One that may have been done goes in a container even alone: the server
+                // checks (and remembers) a top-level msg_id before the salt and time, so
+                // only inside a container can the same msg_id be refused and sent again.
+                (None, [p]) if !p.maybe_done => {
                     let (id, seq) = p.sent_as.expect("assigned above");
+                    top_id = id;
                     let body = p.wire_body();
                     write_envelope(self.salt, self.session_id, id, seq, body, &mut plain)
                 }
@@ -706,6 +760,7 @@ impl Actor {
                         .filter_map(|p| p.sent_as.map(|s| s.0))
                         .collect();
                     self.containers.insert(id, inner);
+                    top_id = id;
                     write_envelope(self.salt, self.session_id, id, seq, &body, &mut plain);
                 }
             }
@@ -714,8 +769,13 @@ impl Actor {
             writer
                 .queue(&frame)
                 .map_err(|e| Broken::Network(e.to_string()))?;
-            for p in batch {
+            if !batch.is_empty() {
+                self.writes += 1;
+            }
+            for mut p in batch {
                 let (id, _) = p.sent_as.expect("assigned above");
+                p.written_in = Some(self.writes);
+                p.sent_in = top_id;
                 self.sent.insert(id, p);
             }
         }
@@ -802,6 +862,7 @@ impl Actor {
                     return Ok(());
                 }
                 self.inited = true;
+                self.answered_after = self.writes;
                 let p = self.sent.remove(&req_id).expect("checked above");
                 let _ = p.inv.reply.send(answer);
                 Ok(())
@@ -832,12 +893,14 @@ impl Actor {
                 self.salt = created.server_salt;
                 // A new session on the server knows nothing of our initConnection.
                 self.inited = false;
-                // Requests older than first_msg_id were not seen by this session.
+                // Requests sent before first_msg_id were not seen by this session. Compare
+                // the message they went out in: the items of the container that started
+                // the session have lower ids than it, and this session handles them.
                 let old: Vec<i64> = self
                     .sent
-                    .keys()
-                    .copied()
-                    .filter(|id| *id < created.first_msg_id)
+                    .iter()
+                    .filter(|(_, p)| p.sent_in < created.first_msg_id)
+                    .map(|(id, _)| *id)
                     .collect();
                 self.resend_new_ids(&old);
                 Ok(())
@@ -882,7 +945,7 @@ impl Actor {
                     }
                     _ => {}
                 }
-                self.resend_new_ids(&affected);
+                self.resend_refused(&affected);
                 Ok(())
             }
             MSGS_ACK | MSG_RESEND_REQ | MSGS_STATE_REQ => {
@@ -908,6 +971,34 @@ impl Actor {
                 Ok(())
             }
         }
+    }
+
+    /// Moves requests whose message the server refused (a wrong salt, msg_id time) back to
+    /// the queue. One that may have been done already keeps its msg_id while the server
+    /// would still take it, so the server answers it from its memory; the others go out
+    /// under new msg_ids.
+    fn resend_refused(&mut self, ids: &[i64]) {
+        let now = self.clock.now_secs();
+        let (keep, renew): (Vec<i64>, Vec<i64>) = ids.iter().partition(|id| {
+            self.sent.get(id).is_some_and(|p| {
+                p.maybe_done && now - message::msg_id_time(**id) < message::MAX_PAST_SECS - 60
+            })
+        });
+        for id in keep {
+            let Some(mut p) = self.sent.remove(&id) else {
+                continue;
+            };
+            p.resends += 1;
+            if p.resends >= MAX_RESENDS {
+                let _ = p.inv.reply.send(Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the server kept refusing the request's message",
+                )));
+                continue;
+            }
+            self.queue.push_front(p);
+        }
+        self.resend_new_ids(&renew);
     }
 
     /// Moves sent requests back to the queue to go out again under new msg_ids.

@@ -11,7 +11,6 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -107,7 +106,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -268,13 +267,19 @@ impl SessionStore {
                     format!("cannot open {}: {e}", lock_path.display()),
                 )
             })?;
-        // SAFETY: flock on a descriptor we own; no memory is involved.
-        let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
-            return Err(session_error(
-                path,
-                "is in use by another client or process (its lock is held)",
-            ));
+        // An exclusive advisory lock, without waiting (flock(2) on Unix), held as long as
+        // the file stays open.
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(session_error(
+                    path,
+                    "is in use by another client or process (its lock is held)",
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(session_error(path, format!("cannot be locked: {e}")));
+            }
         }
         let (data, login, loaded) = match std::fs::read_to_string(path) {
             Ok(text) => {

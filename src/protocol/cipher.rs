@@ -8,11 +8,14 @@
 use grammers_crypto::aes::{ige_decrypt, ige_encrypt};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq as _;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::Side;
 
-/// A 2048-bit authorization key with its derived identifiers.
-#[derive(Clone)]
+/// A 2048-bit authorization key with its derived identifiers. Wiped when dropped
+/// (`ZeroizeOnDrop`): every clone wipes its own copy.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct AuthKey {
     data: [u8; 256],
     aux_hash: [u8; 8],
@@ -62,14 +65,6 @@ impl std::fmt::Debug for AuthKey {
     /// Never prints the key itself: only its public identifier.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "AuthKey(id={:016x})", self.id() as u64)
-    }
-}
-
-impl Drop for AuthKey {
-    fn drop(&mut self) {
-        // Best effort: do not leave key material in freed memory.
-        self.data.fill(0);
-        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -160,7 +155,7 @@ pub fn encrypt_with_padding(
     padding: &[u8],
     out: &mut Vec<u8>,
 ) {
-    debug_assert!((plaintext.len() + padding.len()) % 16 == 0);
+    debug_assert!((plaintext.len() + padding.len()).is_multiple_of(16));
     let start = out.len();
     out.extend_from_slice(&key.id);
     out.extend_from_slice(&[0; 16]);
@@ -188,7 +183,7 @@ pub fn decrypt<'a>(
     sender: Side,
     frame: &'a mut [u8],
 ) -> Result<&'a mut [u8], CipherError> {
-    if frame.len() < 24 + 16 || (frame.len() - 24) % 16 != 0 {
+    if frame.len() < 24 + 16 || !(frame.len() - 24).is_multiple_of(16) {
         return Err(CipherError::BadLength);
     }
     if frame[..8] != key.id {
@@ -201,17 +196,14 @@ pub fn decrypt<'a>(
     ige_decrypt(body, &aes_key, &aes_iv);
     let expected = msg_key_for(key, sender, body);
     // Constant-time comparison: no early exit that could be timed.
-    let diff = expected
-        .iter()
-        .zip(msg_key.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    let matches = bool::from(expected.ct_eq(&msg_key));
     // FUZZING ONLY: `cargo fuzz` compiles every crate with `--cfg fuzzing`, and then the
     // msg_key mismatch is ignored, so the fuzz targets (fuzz/fuzz_targets/encrypted_message.rs)
     // reach the parsers behind the MAC with arbitrary ciphertext. No other build sets this
     // cfg (cargo, the Makefile and the bindings never do), so normal builds always check.
     #[allow(unexpected_cfgs)]
     let skip_msg_key_check = cfg!(fuzzing);
-    if diff != 0 && !skip_msg_key_check {
+    if !matches && !skip_msg_key_check {
         return Err(CipherError::MsgKeyMismatch);
     }
     Ok(body)
@@ -225,6 +217,19 @@ mod tests {
         let mut data = [0u8; 256];
         data.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
         AuthKey::from_bytes(data)
+    }
+
+    #[test]
+    fn auth_key_is_wiped() {
+        // Dropping runs `Zeroize::zeroize` (the type must stay `ZeroizeOnDrop`); wiping in
+        // place clears the key and its derived hash.
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<AuthKey>();
+        let mut key = counting_key();
+        assert_ne!(key.bytes(), &[0u8; 256]);
+        key.zeroize();
+        assert_eq!(key.bytes(), &[0u8; 256]);
+        assert_eq!(key.aux_hash(), [0u8; 8]);
     }
 
     /// The MTProto 2.0 vector used across client libraries (grammers' and Telethon's test

@@ -239,7 +239,7 @@ pub fn read_envelope(plain: &[u8]) -> Result<Envelope<'_>, MessageError> {
     }
     let le64 = |at: usize| i64::from_le_bytes(plain[at..at + 8].try_into().expect("8"));
     let len = u32::from_le_bytes(plain[28..32].try_into().expect("4")) as usize;
-    if len % 4 != 0 {
+    if !len.is_multiple_of(4) {
         return Err(MessageError::BadLength(
             "message_data_length not divisible by 4",
         ));
@@ -321,7 +321,7 @@ pub fn read_container(container_msg_id: i64, body: &[u8]) -> Result<Vec<Inner<'_
         let seq_no = i32::from_le_bytes(body[at + 8..at + 12].try_into().expect("4"));
         let len = u32::from_le_bytes(body[at + 12..at + 16].try_into().expect("4")) as usize;
         at += 16;
-        if len % 4 != 0 || body.len() < at + len || len < 4 {
+        if !len.is_multiple_of(4) || body.len() < at + len || len < 4 {
             return Err(MessageError::BadContainer("inner length"));
         }
         let inner = &body[at..at + len];

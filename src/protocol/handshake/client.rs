@@ -3,12 +3,13 @@
 
 use grammers_tl_types::{enums, functions, types, Serializable};
 use num_bigint::BigUint;
+use zeroize::Zeroizing;
 
 use super::dh;
 use super::rsa::RsaPublicKey;
 use super::{
-    decrypt_with_hash, encrypt_with_hash, first_salt, new_nonce_hash_fail, parse_prefix, protocol,
-    random, security, tmp_aes, HandshakeError, HandshakeOutcome,
+    ct_eq, decrypt_with_hash, encrypt_with_hash, first_salt, new_nonce_hash_fail, parse_prefix,
+    protocol, random, security, tmp_aes, HandshakeError, HandshakeOutcome,
 };
 use crate::protocol::cipher::AuthKey;
 use crate::protocol::message::unix_now;
@@ -22,11 +23,11 @@ enum State {
     AwaitResPq,
     AwaitDhParams {
         server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
+        new_nonce: Zeroizing<[u8; 32]>,
     },
     AwaitDhGen {
         server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
+        new_nonce: Zeroizing<[u8; 32]>,
         auth_key: KeyState,
         time_offset: i64,
         // Kept so a dh_gen_retry can send a fresh g_b.
@@ -55,14 +56,8 @@ impl KeyState {
 }
 
 /// A secret exponent, wiped when dropped.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 struct Secret([u8; 256]);
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.0.fill(0);
-        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
-    }
-}
 
 /// The DH group (`g`, `dh_prime`) the last server_DH_params of this process carried, already
 /// checked: the group the next [`DhGuess`] is made for. Telegram's DCs, and ours, send the
@@ -240,17 +235,21 @@ impl ClientHandshake {
         if !(p < q && dh::is_prime_u64(p) && dh::is_prime_u64(q)) {
             return Err(security("pq is not the product of two primes p < q"));
         }
-        let new_nonce = random::<32>();
-        let inner = enums::PQInnerData::Dc(types::PQInnerDataDc {
-            pq: res.pq.clone(),
-            p: super::be_trimmed(p),
-            q: super::be_trimmed(q),
-            nonce: self.nonce,
-            server_nonce: res.server_nonce,
-            new_nonce,
-            dc: self.dc_id,
-        })
-        .to_bytes();
+        // new_nonce is secret (the temporary AES key and the first salt come from it): kept
+        // wiped on drop, as is the serialized inner data that carries it.
+        let new_nonce = Zeroizing::new(random::<32>());
+        let inner = Zeroizing::new(
+            enums::PQInnerData::Dc(types::PQInnerDataDc {
+                pq: res.pq.clone(),
+                p: super::be_trimmed(p),
+                q: super::be_trimmed(q),
+                nonce: self.nonce,
+                server_nonce: res.server_nonce,
+                new_nonce: *new_nonce,
+                dc: self.dc_id,
+            })
+            .to_bytes(),
+        );
         // 3. RSA_PAD (at most 144 bytes; the retry on key_aes_encrypted >= n is inside).
         let encrypted = key
             .encrypt_rsa_pad(&inner)
@@ -275,14 +274,14 @@ impl ClientHandshake {
         &mut self,
         answer: &[u8],
         server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
+        new_nonce: Zeroizing<[u8; 32]>,
     ) -> Result<ClientStep, HandshakeError> {
         let (params, _) = parse_prefix::<enums::ServerDhParams>(answer)?;
         let ok = match params {
             enums::ServerDhParams::Fail(fail) => {
                 // 4. check the hash, then abort either way.
                 self.check_nonces(&fail.nonce, &fail.server_nonce, &server_nonce)?;
-                if fail.new_nonce_hash != new_nonce_hash_fail(&new_nonce) {
+                if !ct_eq(&fail.new_nonce_hash, &new_nonce_hash_fail(&new_nonce)) {
                     return Err(security(
                         "server_DH_params_fail with a wrong new_nonce_hash",
                     ));
@@ -321,7 +320,7 @@ impl ClientHandshake {
     fn send_client_dh(
         &mut self,
         server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
+        new_nonce: Zeroizing<[u8; 32]>,
         time_offset: i64,
         (g, dh_prime, g_a): (u32, Vec<u8>, Vec<u8>),
         retry_id: i64,
@@ -375,7 +374,7 @@ impl ClientHandshake {
         &mut self,
         answer: &[u8],
         server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
+        new_nonce: Zeroizing<[u8; 32]>,
         auth_key: KeyState,
         time_offset: i64,
         dh_params: (u32, Vec<u8>, Vec<u8>),
@@ -387,7 +386,7 @@ impl ClientHandshake {
         match answer {
             enums::SetClientDhParamsAnswer::DhGenOk(ok) => {
                 self.check_nonces(&ok.nonce, &ok.server_nonce, &server_nonce)?;
-                if ok.new_nonce_hash1 != auth_key.new_nonce_hash(&new_nonce, 1) {
+                if !ct_eq(&ok.new_nonce_hash1, &auth_key.new_nonce_hash(&new_nonce, 1)) {
                     return Err(security("dh_gen_ok with a wrong new_nonce_hash1"));
                 }
                 Ok(ClientStep::Done(HandshakeOutcome {
@@ -398,7 +397,10 @@ impl ClientHandshake {
             }
             enums::SetClientDhParamsAnswer::DhGenRetry(retry) => {
                 self.check_nonces(&retry.nonce, &retry.server_nonce, &server_nonce)?;
-                if retry.new_nonce_hash2 != auth_key.new_nonce_hash(&new_nonce, 2) {
+                if !ct_eq(
+                    &retry.new_nonce_hash2,
+                    &auth_key.new_nonce_hash(&new_nonce, 2),
+                ) {
                     return Err(security("dh_gen_retry with a wrong new_nonce_hash2"));
                 }
                 if retries >= MAX_RETRIES {
@@ -416,7 +418,10 @@ impl ClientHandshake {
             }
             enums::SetClientDhParamsAnswer::DhGenFail(fail) => {
                 self.check_nonces(&fail.nonce, &fail.server_nonce, &server_nonce)?;
-                if fail.new_nonce_hash3 != auth_key.new_nonce_hash(&new_nonce, 3) {
+                if !ct_eq(
+                    &fail.new_nonce_hash3,
+                    &auth_key.new_nonce_hash(&new_nonce, 3),
+                ) {
                     return Err(security("dh_gen_fail with a wrong new_nonce_hash3"));
                 }
                 Err(HandshakeError::Refused("dh_gen_fail"))
@@ -445,6 +450,7 @@ mod tests {
     use super::*;
     use crate::protocol::handshake::rsa::RsaPrivateKey;
     use crate::protocol::handshake::server::{ServerHandshake, ServerStep};
+    use grammers_tl_types::Deserializable;
     use std::sync::Arc;
 
     /// Runs a whole handshake against our server, offering `guess` before the DH step.
@@ -514,6 +520,50 @@ mod tests {
         let (client_key, server_key, used_b) = run(Some(guess), false);
         assert_ne!(used_b, b_copy, "a fresh b, not the guess for g = 2");
         assert_eq!(client_key.bytes(), server_key.bytes());
+    }
+
+    /// The handshake up to server_DH_params_ok: the client and the server's answer.
+    fn up_to_dh_params() -> (ClientHandshake, Vec<u8>) {
+        let key = Arc::new(RsaPrivateKey::generate(2048).expect("RSA key"));
+        let (mut client, body) = ClientHandshake::start(vec![key.public_key()], 2);
+        let mut server = ServerHandshake::new(key);
+        let res_pq = match server.handle(&body, |_| true).expect("resPQ") {
+            ServerStep::Reply(a) => a,
+            ServerStep::Done(..) => unreachable!("one step in"),
+        };
+        let ClientStep::Send(req_dh) = client.handle(&res_pq).expect("req_DH_params") else {
+            panic!("the client asks for DH params")
+        };
+        let dh_params = match server.handle(&req_dh, |_| true).expect("DH params") {
+            ServerStep::Reply(a) => a,
+            ServerStep::Done(..) => unreachable!("two steps in"),
+        };
+        (client, dh_params)
+    }
+
+    #[test]
+    fn an_encrypted_answer_that_fails_its_sha1_is_a_security_error_before_parsing() {
+        let (mut client, dh_params) = up_to_dh_params();
+        let enums::ServerDhParams::Ok(mut ok) =
+            enums::ServerDhParams::from_bytes(&dh_params).expect("server_DH_params")
+        else {
+            panic!("server_DH_params_ok")
+        };
+        // One flipped bit in the second AES block garbles the plaintext from there on:
+        // the constructor of server_DH_inner_data (bytes 20..24) no longer parses.
+        ok.encrypted_answer[20] ^= 1;
+        let tampered = enums::ServerDhParams::Ok(ok).to_bytes();
+        match client.handle(&tampered) {
+            Err(HandshakeError::Security(why)) => assert!(why.contains("SHA1"), "{why}"),
+            Err(other) => panic!("a SECURITY error, not {other:?}"),
+            Ok(_) => panic!("a tampered answer was accepted"),
+        }
+    }
+
+    #[test]
+    fn an_intact_encrypted_answer_passes_the_sha1_check() {
+        let (mut client, dh_params) = up_to_dh_params();
+        assert!(matches!(client.handle(&dh_params), Ok(ClientStep::Send(_))));
     }
 
     #[test]

@@ -385,7 +385,7 @@ pub fn is_prime_u64(n: u64) -> bool {
         return false;
     }
     for &b in &BASES {
-        if n % b == 0 {
+        if n.is_multiple_of(b) {
             return n == b;
         }
     }
@@ -430,7 +430,7 @@ pub fn factorize_pq(pq: u64) -> Option<(u64, u64)> {
     }
     let (p, q) = if pq < 1 << 20 {
         // Tiny inputs: trial division.
-        let p = (2..).find(|d| pq % d == 0)?;
+        let p = (2..).find(|d| pq.is_multiple_of(*d))?;
         (p, pq / p)
     } else {
         let p = pollard_brent(pq)?;
@@ -470,7 +470,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// with `n` are unchanged. Below `2^62` (every server-made pq) the values stay unreduced
 /// in `(0, 2n)`, which costs three multiplications and no correction per product.
 fn pollard_brent(n: u64) -> Option<u64> {
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         return Some(2);
     }
     let mont = Monty64::new(n);
@@ -701,7 +701,12 @@ mod tests {
 
     #[test]
     fn is_prime_u64_matches_trial_division_and_known_values() {
-        let slow = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+        let slow = |n: u64| {
+            n >= 2
+                && (2..)
+                    .take_while(|d| d * d <= n)
+                    .all(|d| !n.is_multiple_of(d))
+        };
         for n in 0..5000 {
             assert_eq!(is_prime_u64(n), slow(n), "{n}");
         }
@@ -996,7 +1001,7 @@ mod tests {
         if n < 2 {
             return false;
         }
-        if let Some(&b) = BASES.iter().find(|&&b| n % b == 0) {
+        if let Some(&b) = BASES.iter().find(|&&b| n.is_multiple_of(b)) {
             return n == b;
         }
         let s = (n - 1).trailing_zeros();
@@ -1168,7 +1173,12 @@ mod tests {
         }
         assert!(!is_prime_u64(4_759_123_141)); // 48781 * 97561
                                                // And against trial division, on smaller numbers.
-        let slow = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+        let slow = |n: u64| {
+            n >= 2
+                && (2..)
+                    .take_while(|d| d * d <= n)
+                    .all(|d| !n.is_multiple_of(d))
+        };
         for _ in 0..300 {
             let n = rng.next() >> 30;
             assert_eq!(is_prime_u64(n), slow(n), "{n}");

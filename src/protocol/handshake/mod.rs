@@ -82,7 +82,7 @@ pub(crate) fn decrypt_with_hash<T>(
     iv: &[u8; 32],
     parse: impl FnOnce(&[u8]) -> Result<(T, usize), HandshakeError>,
 ) -> Result<T, HandshakeError> {
-    if encrypted.is_empty() || encrypted.len() % 16 != 0 {
+    if encrypted.is_empty() || !encrypted.len().is_multiple_of(16) {
         return Err(security("encrypted data length not a multiple of 16"));
     }
     let mut buf = encrypted.to_vec();
@@ -90,16 +90,17 @@ pub(crate) fn decrypt_with_hash<T>(
     if buf.len() < 20 {
         return Err(security("encrypted data too short"));
     }
-    let (value, len) = parse(&buf[20..])?;
-    if 20 + len > buf.len() {
-        return Err(security("inner data past the end"));
-    }
-    let padding = buf.len() - 20 - len;
-    if padding > 15 {
-        return Err(security("more than 15 padding bytes"));
-    }
-    if Sha1::digest(&buf[20..20 + len])[..] != buf[..20] {
-        return Err(security("SHA1 of the inner data does not match"));
+    // The SHA1 first, before anything is parsed: over each length that leaves 0..15 bytes
+    // of padding. Data that matches none is refused as it is, whatever it would parse as.
+    let (hash, data) = buf.split_at(20);
+    let len = (data.len().saturating_sub(15)..=data.len())
+        .find(|&n| ct_eq(&Sha1::digest(&data[..n]), hash))
+        .ok_or_else(|| {
+            security("SHA1 of the inner data does not match (or more than 15 padding bytes)")
+        })?;
+    let (value, parsed) = parse(&data[..len])?;
+    if parsed != len {
+        return Err(security("the hashed inner data is not one object"));
     }
     Ok(value)
 }
@@ -111,6 +112,13 @@ pub(crate) fn parse_prefix<T: grammers_tl_types::Deserializable>(
     let mut cursor = grammers_tl_types::Cursor::from_slice(data);
     let value = T::deserialize(&mut cursor).map_err(protocol)?;
     Ok((value, cursor.pos()))
+}
+
+/// Byte-string equality whose time does not depend on the contents (hashes derived from
+/// secrets: new_nonce_hashN, the SHA1 inside the DH answers).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    bool::from(a.ct_eq(b))
 }
 
 /// The lower 128 bits of SHA1(new_nonce), as server_DH_params_fail carries.

@@ -1,6 +1,33 @@
 //! Fixed-width Montgomery arithmetic for the handshake's big numbers: the DH exponentiations
-//! (2048-bit, [`super::dh::modpow_2048`]) and raw RSA (2048-bit public operation, 1024-bit
-//! CRT halves of the private one, [`super::rsa`]).
+//! (2048-bit, [`super::dh::modpow_2048`], and the fixed-base comb for `g^a`, `g^b`) and the
+//! client's raw RSA public operation ([`super::rsa`]). The test DC's RSA private operation
+//! is the `rsa` crate's.
+//!
+//! # Why our own
+//!
+//! An outside audit measured RustCrypto's `crypto-bigint` 0.7 (`BoxedMontyForm`) against
+//! this code for a 2048-bit modpow: 1.24-1.30x slower than ours (Intel, AVX2). The comb and
+//! the pq factoriser built on it have no comparable crate (ours 1.5-1.8x and 4-9x faster
+//! than the nearest alternatives). So the DH side stays here; everything a well-kept crate
+//! does as well (PEM/DER, RSA keys and the private operation, constant-time compares,
+//! wiping secrets) is on the crate.
+//!
+//! The AVX2 digit path below, re-measured with the micro bench's
+//! `handshake/modpow_2048/g_a_full_base` (AVX2) against `.../g_a_full_base_scalar` (the
+//! limb code every other CPU runs), and with the two alternated 100 times per run (thread
+//! CPU time, medians), for one 2048-bit exponentiation:
+//!
+//! | CPU | AVX2 digits | scalar limbs | scalar / AVX2 |
+//! | --- | --- | --- | --- |
+//! | Intel with AVX2 (the audit) | | | 1.10 |
+//! | AMD EPYC, 2 logical CPUs (BENCHMARKS.md's machine), criterion, load average ~7 | 7.96 ms | 7.57 ms | 0.95 |
+//! | the same, alternated, load average ~9, three runs | 7.58-7.74 ms | 6.64-6.75 ms | 0.87-0.88 |
+//!
+//! On this EPYC, measured while the machine was shared (the absolute times are about three
+//! times BENCHMARKS.md's 2.4-2.8 ms), the digit path did not win; BENCHMARKS.md's idle run
+//! on the same CPU model measured it at about half the scalar time (below). The dispatch is
+//! unchanged until an idle re-measurement settles it: both paths give the same results and
+//! are constant-time alike, so the choice is about speed only.
 //!
 //! Numbers are `[u64; N]`, least significant limb first, on the stack; `N = 32` for 2048
 //! bits, `N = 16` for 1024. A [`MontyCtx`] holds what a modulus `m` needs (`m`,
@@ -939,7 +966,7 @@ impl<const L: usize> Amm<L> {
     ///
     /// If `R'` is not above `4 R` (`L` too small for `N`), or `ROWS` is not a multiple of 4.
     fn new<const N: usize>(ctx: &MontyCtx<N>) -> Self {
-        const { assert!(L >= 8 && L % 4 == 0) };
+        const { assert!(L >= 8 && L.is_multiple_of(4)) };
         let rows_bits = DIGIT_BITS as usize * Self::ROWS;
         assert!(
             rows_bits >= 64 * N + 2,

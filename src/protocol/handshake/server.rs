@@ -10,6 +10,7 @@ use grammers_tl_types::{
     enums, functions, types, Cursor, Deserializable, Identifiable, Serializable,
 };
 use num_bigint::BigUint;
+use zeroize::Zeroizing;
 
 use super::dh;
 use super::rsa::RsaPrivateKey;
@@ -54,8 +55,8 @@ enum State {
     },
     AwaitClientDh {
         server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
-        a: [u8; 256],
+        new_nonce: Zeroizing<[u8; 32]>,
+        a: Zeroizing<[u8; 256]>,
         temp_expires_in: Option<i32>,
         dc: Option<i32>,
     },
@@ -161,22 +162,15 @@ struct PoolInner {
 
 /// A secret exponent and its public value; the exponent is wiped on drop.
 struct DhPair {
-    a: [u8; 256],
+    a: Zeroizing<[u8; 256]>,
     g_a: [u8; 256],
 }
 
 impl DhPair {
     fn fresh() -> Self {
-        let a = dh::generate_exponent();
-        let g_a = dh::generator_pow(G, &a, &dh::TELEGRAM_DH_PRIME);
+        let a = Zeroizing::new(dh::generate_exponent());
+        let g_a = dh::generator_pow(G, a.as_slice(), &dh::TELEGRAM_DH_PRIME);
         Self { a, g_a }
-    }
-}
-
-impl Drop for DhPair {
-    fn drop(&mut self) {
-        self.a.fill(0);
-        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -442,6 +436,7 @@ impl ServerHandshake {
                 Some(d.dc),
             ),
         };
+        let new_nonce = Zeroizing::new(new_nonce);
         self.check_nonces(&inner_nonce, &inner_server_nonce, &server_nonce)?;
         if super::be_u64(&inner_pq) != Some(pq) {
             return Err(security("p_q_inner_data names another pq"));
@@ -459,13 +454,13 @@ impl ServerHandshake {
             Some(pool) => pool.take(),
             None => DhPair::fresh(),
         };
-        let a = pair.a;
+        let DhPair { a, g_a } = pair;
         let mut inner = types::ServerDhInnerData {
             nonce: self.nonce,
             server_nonce,
             g: G as i32,
             dh_prime: dh::TELEGRAM_DH_PRIME.to_vec(),
-            g_a: pair.g_a.to_vec(),
+            g_a: g_a.to_vec(),
             server_time: unix_now() as i32,
         };
         match self.flaw {
@@ -554,8 +549,8 @@ impl ServerHandshake {
         &mut self,
         req: functions::SetClientDhParams,
         server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
-        a: [u8; 256],
+        new_nonce: Zeroizing<[u8; 32]>,
+        a: Zeroizing<[u8; 256]>,
         temp_expires_in: Option<i32>,
         dc: Option<i32>,
         accept: impl Fn(&AuthKey) -> bool,
@@ -572,7 +567,11 @@ impl ServerHandshake {
         let prime = dh::server_dh_prime();
         dh::check_public_value(&BigUint::from_bytes_be(&inner.g_b), prime)
             .map_err(|e| security(e.to_string()))?;
-        let auth_key = AuthKey::from_bytes(dh::modpow_2048(&inner.g_b, &a, &prime.to_bytes_be()));
+        let auth_key = AuthKey::from_bytes(dh::modpow_2048(
+            &inner.g_b,
+            a.as_slice(),
+            &prime.to_bytes_be(),
+        ));
         if !accept(&auth_key) {
             // The key id collides: ask for a new g_b (dh_gen_retry).
             let reply = enums::SetClientDhParamsAnswer::DhGenRetry(types::DhGenRetry {
@@ -649,10 +648,10 @@ mod tests {
             let pair = pool.take();
             assert_eq!(
                 pair.g_a,
-                dh::modpow_2048(&[3], &pair.a, &dh::TELEGRAM_DH_PRIME),
+                dh::modpow_2048(&[3], pair.a.as_slice(), &dh::TELEGRAM_DH_PRIME),
                 "g_a is 3^a mod dh_prime"
             );
-            assert!(seen.insert(pair.a), "a pair was handed out twice");
+            assert!(seen.insert(*pair.a), "a pair was handed out twice");
         }
         assert!(pool.hits() >= 3);
         // The filler refills the pool after takes.
