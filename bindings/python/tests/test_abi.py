@@ -245,3 +245,47 @@ def test_flat_layout_names_every_field() -> None:
     flat = [n.split(".")[0] for n in _ffi.SENT_CODE_FIELDS]
     assert sorted(set(flat), key=flat.index) == names
     assert _ffi.SENT_CODE.size == ctypes.sizeof(_ffi.tg_sent_code)
+
+
+def test_authorization_is_read_field_by_field() -> None:
+    from tgauth import _login
+
+    buffers: list = []
+    user = _ffi.tg_user(
+        id=2**40 + 1,
+        access_hash=-(2**50),
+        first_name=b"Ada",
+        last_name=b"Lovelace \xe2\x9c\x93",
+        username=b"ada",
+        phone=b"9996612345",
+        bot=True,
+    )
+    c = _ffi.tg_authorization(
+        user=ctypes.pointer(user),
+        sign_up_required=False,
+        future_auth_token=_bytes(buffers, b"\x00future"),
+        setup_password_required=True,
+        otherwise_relogin_days=7,
+    )
+    assert _login._authorization_from_c(ctypes.addressof(c)) == tgauth.Authorization(
+        user=tgauth.User(
+            id=2**40 + 1,
+            access_hash=-(2**50),
+            first_name="Ada",
+            last_name="Lovelace \u2713",
+            username="ada",
+            phone="9996612345",
+            bot=True,
+        ),
+        future_auth_token=b"\x00future",
+        setup_password_required=True,
+        otherwise_relogin_days=7,
+    )
+    required = _ffi.tg_authorization(
+        sign_up_required=True, terms_of_service=b"terms", terms_of_service_id=b"id-1", otherwise_relogin_days=-1
+    )
+    assert _login._authorization_from_c(ctypes.addressof(required)) == tgauth.Authorization(
+        user=None, sign_up_required=True, terms_of_service="terms", terms_of_service_id="id-1"
+    )
+    info = _ffi.tg_cloud_password(has_password=True, hint=b"hint", has_recovery=True)
+    assert _login._read_password_info(ctypes.addressof(info), None) == tgauth.PasswordInfo(True, "hint", True)

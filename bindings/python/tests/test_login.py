@@ -295,7 +295,7 @@ def test_accepting_bad_tokens(dc: tgauth.TestDC, client: tgauth.Client, other: t
         other.accept_login_token(qr.url)
     assert (info.value.code, info.value.name) == (400, "AUTH_TOKEN_ALREADY_ACCEPTED")
     qr.wait(timeout=10)
-    with pytest.raises(tgauth.Error):
+    with pytest.raises(tgauth.InvalidArgumentError):
         dc.accept_login_token("tg://login?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", phone("999661"))
 
 

@@ -232,7 +232,9 @@ class _CodeSettingsArg:
 
 
 class Client(Handle, LoginMethods):
-    """A connection to Telegram (or a test DC) that sends login codes.
+    """A connection to Telegram (or a test DC) that logs in: ``send_code``, ``sign_in``,
+    ``check_password``, ``sign_up``, ``sign_in_bot``, ``qr_login``, ``log_out``, ... or the whole
+    flow at once with ``login``; each has an ``*_async`` twin.
 
     ``dcs`` lists the data centers as ``{"id", "host", "port"}`` mappings, the first being the
     home DC (until a migration or a saved session says otherwise); None means Telegram's

@@ -134,7 +134,8 @@ class TestDC(Handle):
         """Accept a QR login token (its ``tg://login?token=...`` URL or the token) as the
         account of ``phone``, as if that user's app had scanned it: the ``QrLogin`` waiting on
         it then finishes (or raises ``SessionPasswordNeeded`` for a 2FA account). Raises
-        ``tgauth.Error`` subclasses for an unknown, expired or already accepted token."""
+        ``tgauth.InvalidArgumentError`` (a ValueError) for something that is not a token, an
+        unknown, expired or already accepted token, or a number with no account."""
         token_c = _args.c_string(token_or_url, "token_or_url")
         phone_c = _args.c_string(phone, "phone")
         with self._lock:
