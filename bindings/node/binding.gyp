@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tgauth",
-      "sources": ["src/addon.cc"],
+      "sources": ["src/addon.cc", "src/testdc.cc"],
       "include_dirs": [
         "<!(node scripts/locate.js node-addon-api-dir)",
         "<!(node scripts/locate.js include-dir)"

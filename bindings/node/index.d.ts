@@ -1,4 +1,4 @@
-// Type declarations for tgauth: native Telegram login (auth.sendCode).
+// Type declarations for tgauth: native Telegram login.
 
 /// <reference types="node" />
 
@@ -156,6 +156,113 @@ export interface SentCodePaymentRequired {
 
 export type SentCode = SentCodeCode | SentCodeSuccess | SentCodePaymentRequired;
 
+/** A Telegram user, as a login step names it. 64-bit ids are bigints. */
+export interface User {
+  id: bigint;
+  /** 0n when the server sent none. */
+  accessHash: bigint;
+  /** '' when absent. */
+  firstName: string;
+  lastName: string;
+  /** Without the '@'; null when none. */
+  username: string | null;
+  /** Digits only; null when hidden (and for bots). */
+  phone: string | null;
+  bot: boolean;
+}
+
+/** The outcome of a login step (auth.Authorization). */
+export interface Authorization {
+  /** Who is now signed in (null only when `signUpRequired`). */
+  user: User | null;
+  /** The number has no account yet (signIn rejects with SignUpRequiredError instead). */
+  signUpRequired: boolean;
+  /** The terms of service to show when `signUpRequired`; null otherwise. */
+  termsOfService: string | null;
+  termsOfServiceId: string | null;
+  /** A token that logs this number back in without a code; null when absent. */
+  futureAuthToken: Buffer | null;
+  /** Telegram asks the account to set a cloud password. */
+  setupPasswordRequired: boolean;
+  /** Days after which Telegram asks this device to log in again; null when absent. */
+  otherwiseReloginDays: number | null;
+}
+
+/** An authorization that names its user. */
+export type SignedInAuthorization = Authorization & { user: User };
+
+/** What Telegram says of the account's cloud password (account.getPassword). */
+export interface PasswordInfo {
+  hasPassword: boolean;
+  /** The hint the user set; null when none. */
+  hint: string | null;
+  /** Whether a recovery email is set. */
+  hasRecovery: boolean;
+}
+
+/** The number and the hash sendCode gave. */
+export interface CodeRef {
+  phoneNumber: string;
+  phoneCodeHash: string;
+}
+
+export interface SignInParams extends CodeRef {
+  /** The code the user received. */
+  phoneCode: string;
+}
+
+export interface SignUpParams extends CodeRef {
+  /** 1..64 characters (Telegram refuses others with errors.FirstnameInvalid). */
+  firstName: string;
+  lastName?: string | null;
+}
+
+/** An app: both or neither (neither: the client's). */
+export interface AppParams {
+  apiId?: number;
+  apiHash?: string;
+}
+
+export interface SignInBotParams extends AppParams {
+  /** The token from @BotFather ("123:abc..."). */
+  botToken: string;
+}
+
+export interface ResendCodeParams extends CodeRef {
+  /** Why the code is asked again (auth.resendCode's reason); absent: none. */
+  reason?: string | null;
+}
+
+export interface QrLoginParams extends AppParams {
+  /** Each tg://login URL to show as a QR code, with when Telegram stops accepting it. */
+  onToken: (url: string, expires: Date) => void;
+  /** How long to wait for an app to accept a token; default 30 times the client's timeout. */
+  timeoutMs?: number;
+}
+
+export interface StartParams extends AppParams {
+  /** The number, or an (async) function returning it. */
+  phoneNumber: string | (() => string | Promise<string>);
+  /** Asked for the code that was sent; asked again after a wrong one (3 times in all). */
+  phoneCode: (sentCode: SentCodeCode) => string | Promise<string>;
+  /** Asked for the cloud password, given its hint; asked again after a wrong one (3 times in all). */
+  password?: ((hint: string | null) => string | Promise<string>) | null;
+  /** The names to sign a number with no account up with; absent: SignUpRequiredError. */
+  firstName?: string | null;
+  lastName?: string | null;
+  /** sendCode's code settings. */
+  settings?: CodeSettings | null;
+}
+
+/** A string session format of another library. 'pyrogram' and 'mtcute' are not supported yet. */
+export type SessionFormat = 'telethon' | 'gramjs' | 'pyrogram' | 'mtcute';
+
+/** Who a session is signed in as. */
+export interface SignedInAs {
+  id: bigint;
+  bot: boolean;
+}
+
 /** A tgauth client. Production Telegram unless `dcs` (or `testServers`) says otherwise. */
 export class Client {
   constructor(options?: ClientOptions);
@@ -165,6 +272,42 @@ export class Client {
    * @throws TypeError / RangeError (as a rejection) for bad arguments, before the core is asked.
    */
   sendCode(params: SendCodeParams, options?: RequestOptions): Promise<SentCode>;
+  /**
+   * auth.signIn. Rejects with SessionPasswordNeededError (then checkPassword),
+   * SignUpRequiredError (then signUp), errors.PhoneCodeInvalid (try again),
+   * errors.PhoneCodeExpired (send a new code), ...
+   */
+  signIn(params: SignInParams, options?: RequestOptions): Promise<SignedInAuthorization>;
+  /** auth.signUp after SignUpRequiredError. */
+  signUp(params: SignUpParams, options?: RequestOptions): Promise<SignedInAuthorization>;
+  /** The 2FA step; a wrong password rejects with errors.PasswordHashInvalid. */
+  checkPassword(password: string, options?: RequestOptions): Promise<SignedInAuthorization>;
+  /** account.getPassword: whether there is a cloud password, and its hint. */
+  passwordInfo(options?: RequestOptions): Promise<PasswordInfo>;
+  /** auth.importBotAuthorization; the user has `bot` set. */
+  signInBot(params: SignInBotParams, options?: RequestOptions): Promise<SignedInAuthorization>;
+  /** auth.resendCode, by the previous answer's nextType. */
+  resendCode(params: ResendCodeParams, options?: RequestOptions): Promise<SentCode>;
+  /** auth.cancelCode: the hash is dead afterwards. */
+  cancelCode(params: CodeRef, options?: RequestOptions): Promise<void>;
+  /** auth.logOut: the future auth token (null when none); the next sendCode sends it. */
+  logOut(options?: RequestOptions): Promise<Buffer | null>;
+  /**
+   * The whole login in GramJS's shape: code (asked again after a wrong one), cloud password,
+   * sign-up with `firstName` when the number has no account.
+   */
+  start(params: StartParams, options?: RequestOptions): Promise<SignedInAuthorization>;
+  /**
+   * QR login: `onToken` gets each URL to show; resolves once an app accepted one. Rejects with
+   * SessionPasswordNeededError (then checkPassword), TimeoutError, AbortError.
+   */
+  qrLogin(params: QrLoginParams, options?: RequestOptions): Promise<SignedInAuthorization>;
+  /** auth.acceptLoginToken: approves another device's QR login (the tg://login URL or token). */
+  acceptLoginToken(url: string, options?: RequestOptions): Promise<void>;
+  /** The session as a string session of another library; SessionError before there is a key. */
+  exportSession(format: SessionFormat, options?: RequestOptions): Promise<string>;
+  /** Who the session is signed in as; null when nobody is. */
+  signedIn(options?: RequestOptions): Promise<SignedInAs | null>;
   /** True once close() was called. */
   readonly closed: boolean;
   /** Cancels every request in flight (they reject with CancelledError) and frees the client. */
@@ -227,8 +370,17 @@ export class TestDC {
   /** A registered app. */
   readonly apiId: number;
   readonly apiHash: string;
+  /** The cloud password (2FA) of the 99967X... accounts. */
+  readonly password: string;
+  /** A bot token it accepts (signInBot). */
+  readonly botToken: string;
   /** The codes sent so far to a number. */
   codes(phoneNumber: string): TestDCCode[];
+  /**
+   * Approves a QR login as the account of `phoneNumber` (the URL onToken got, or the bare
+   * token). Throws InvalidArgumentError for an unknown, expired or accepted token.
+   */
+  acceptLoginToken(url: string, phoneNumber: string): void;
   /** Its counters (auth keys created, connections, ...). */
   stats(): TestDCStats;
   /** Stops every DC. Idempotent. */
@@ -279,7 +431,33 @@ export class ProtocolError extends TgauthError {}
 /** A local file or socket could not be opened. */
 export class IoError extends TgauthError {}
 
-/** One class per documented auth.sendCode error (bindings/errors.json). */
+/**
+ * 401 SESSION_PASSWORD_NEEDED: the account has a cloud password; finish with checkPassword.
+ * The same class as errors.SessionPasswordNeeded.
+ */
+export { SessionPasswordNeeded as SessionPasswordNeededError } from './errors';
+
+/** Not an RPC error: the number has no account yet (signIn's answer); sign it up with signUp. */
+export class SignUpRequiredError extends TgauthError {
+  constructor(
+    message?: string,
+    options?: {
+      termsOfService?: string;
+      termsOfServiceId?: string | null;
+      phoneNumber?: string | null;
+      phoneCodeHash?: string | null;
+      cause?: unknown;
+    },
+  );
+  /** The terms of service to show ('' when Telegram sent none). */
+  readonly termsOfService: string;
+  readonly termsOfServiceId: string | null;
+  /** What to pass to signUp. */
+  readonly phoneNumber: string | null;
+  readonly phoneCodeHash: string | null;
+}
+
+/** One class per documented RPC error (bindings/errors.json). */
 export * as errors from './errors';
 
 /** The version of the native library. */

@@ -1,5 +1,5 @@
 'use strict';
-// tgauth: native Telegram login (auth.sendCode). See index.d.ts for the API.
+// tgauth: native Telegram login. See index.d.ts for the API.
 const native = require('./lib/native');
 const { Client } = require('./lib/client');
 const { TestDC } = require('./lib/testdc');
@@ -20,6 +20,8 @@ module.exports = {
   InternalError: errors.InternalError,
   ProtocolError: errors.ProtocolError,
   IoError: errors.IoError,
+  SessionPasswordNeededError: errors.SessionPasswordNeededError,
+  SignUpRequiredError: errors.SignUpRequiredError,
   errors: errors.errors,
   /** The version of the native library. */
   version: native.version,

@@ -36,6 +36,17 @@ pub(crate) struct ClientShared {
 }
 
 impl ClientShared {
+    pub(crate) fn new(client: Client, timeout: Duration) -> Self {
+        ClientShared {
+            client,
+            timeout,
+            next_id: AtomicU64::new(1),
+            requests: Mutex::new(HashMap::new()),
+            outstanding: Mutex::new(0),
+            idle: Condvar::new(),
+        }
+    }
+
     /// One accepted request's callback returned.
     pub(crate) fn callback_returned(&self) {
         let mut n = self.outstanding.lock();
@@ -346,14 +357,7 @@ pub unsafe extern "C" fn tg_client_new(
             }
         };
         let handle = Box::new(tg_client {
-            shared: Arc::new(ClientShared {
-                client,
-                timeout,
-                next_id: AtomicU64::new(1),
-                requests: Mutex::new(HashMap::new()),
-                outstanding: Mutex::new(0),
-                idle: Condvar::new(),
-            }),
+            shared: Arc::new(ClientShared::new(client, timeout)),
         });
         // SAFETY: checked non-NULL.
         unsafe { *client_out = Box::into_raw(handle) };

@@ -184,3 +184,72 @@ pub(crate) fn with_error<R>(err: &Error, f: impl FnOnce(&tg_error) -> R) -> R {
         message: message.as_ptr(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{Client, ClientConfig};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn shared() -> Arc<ClientShared> {
+        let client = Client::new(ClientConfig::default()).expect("a client needs no network");
+        Arc::new(ClientShared::new(client, Duration::from_secs(10)))
+    }
+
+    /// Starts `future`; returns its id and what its one delivery received.
+    fn start(
+        shared: &Arc<ClientShared>,
+        future: impl Future<Output = Result<u32, Error>> + Send + 'static,
+    ) -> (u64, mpsc::Receiver<Result<u32, Error>>) {
+        let (tx, rx) = mpsc::channel();
+        let mut id = 0u64;
+        let r = spawn_request(shared, &mut id, future, move |result| {
+            tx.send(result).expect("the test waits");
+        });
+        assert_eq!(r, tg_result::TG_RESULT_OK);
+        (id, rx)
+    }
+
+    fn settled(shared: &ClientShared) -> bool {
+        (0..200).any(|_| {
+            let done = *shared.outstanding.lock() == 0 && shared.requests.lock().is_empty();
+            if !done {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done
+        })
+    }
+
+    #[test]
+    fn a_result_is_delivered_once() {
+        let shared = shared();
+        let (id, rx) = start(&shared, async { Ok(7) });
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), Ok(7));
+        assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
+        assert!(settled(&shared));
+        assert!(!shared.requests.lock().contains_key(&id));
+    }
+
+    #[test]
+    fn a_panicking_request_is_delivered_once_as_internal() {
+        let shared = shared();
+        let (_, rx) = start(&shared, async { panic!("a bug in a request") });
+        let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(got.unwrap_err().kind, ErrorKind::Internal);
+        assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
+        assert!(settled(&shared));
+    }
+
+    #[test]
+    fn a_cancelled_request_is_delivered_once_as_cancelled() {
+        let shared = shared();
+        let (id, rx) = start(&shared, std::future::pending());
+        let cancel = shared.requests.lock().remove(&id).expect("in flight");
+        cancel.send(()).unwrap();
+        let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(got.unwrap_err().kind, ErrorKind::Cancelled);
+        assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
+        assert!(settled(&shared));
+    }
+}

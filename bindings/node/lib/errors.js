@@ -101,6 +101,28 @@ for (const entry of loadErrorTable().table) {
 }
 Object.freeze(rpcErrors);
 
+/** 401 SESSION_PASSWORD_NEEDED: the account has a cloud password; finish with checkPassword.
+ * The same class as errors.SessionPasswordNeeded (the table's), under the name users look for. */
+const SessionPasswordNeededError = rpcErrors.SessionPasswordNeeded;
+
+/**
+ * Not an RPC error: Telegram answered auth.signIn with auth.authorizationSignUpRequired. The
+ * number has no account yet; sign it up with signUp (the same phoneNumber and phoneCodeHash,
+ * and the names the user chose), which accepts `termsOfService`.
+ */
+class SignUpRequiredError extends TgauthError {
+  constructor(message = 'the phone number has no account yet: sign up first', { termsOfService = '', termsOfServiceId = null, phoneNumber = null, phoneCodeHash = null, cause } = {}) {
+    super(message, { result: Result.RPC, cause });
+    /** The text of the terms of service to show ('' when Telegram sent none). */
+    this.termsOfService = termsOfService;
+    this.termsOfServiceId = termsOfServiceId;
+    /** What to pass to signUp. */
+    this.phoneNumber = phoneNumber;
+    this.phoneCodeHash = phoneCodeHash;
+  }
+}
+named(SignUpRequiredError, 'SignUpRequiredError');
+
 /** The error for a failure the addon describes as { result, code, name, value, message }. */
 function fromNative(raw) {
   if (raw.result === Result.RPC) {
@@ -135,6 +157,8 @@ module.exports = {
   InternalError,
   ProtocolError,
   IoError,
+  SessionPasswordNeededError,
+  SignUpRequiredError,
   errors: rpcErrors,
   fromNative,
 };

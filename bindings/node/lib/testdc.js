@@ -64,6 +64,10 @@ class TestDC {
     /** A registered app. */
     this.apiId = parsed.api_id;
     this.apiHash = parsed.api_hash;
+    /** The cloud password (2FA) of the 99967X... accounts. */
+    this.password = parsed.password;
+    /** A bot token the test DC accepts (signInBot). */
+    this.botToken = parsed.bot_token;
     Object.freeze(this);
   }
 
@@ -83,6 +87,23 @@ class TestDC {
       phoneCodeHash: c.phone_code_hash,
       phoneNumber: c.phone_number,
     }));
+  }
+
+  /**
+   * Approves a QR login as the account of `phoneNumber`, as a signed-in device of that account
+   * would (auth.acceptLoginToken): the client waiting in qrLogin is told at once. `url` is the
+   * tg://login URL onToken got, or the bare token. Throws InvalidArgumentError for a token that
+   * is unknown, expired or already accepted, or a number with no account.
+   */
+  acceptLoginToken(url, phoneNumber) {
+    validate.string(url, 'url');
+    validate.string(phoneNumber, 'phoneNumber');
+    if (this.#stopping) throw new Error('the test DC is stopped');
+    try {
+      native.testdcAcceptLoginToken(this.#handle, url, phoneNumber);
+    } catch (e) {
+      throw classify(e);
+    }
   }
 
   /**

@@ -10,6 +10,13 @@ const LIMITS = Object.freeze({
   token: 4096,
   logoutTokens: 64,
   logoutToken: 1024,
+  phoneCodeHash: 256,
+  phoneCode: 256,
+  name: 256,
+  password: 4096,
+  botToken: 4096,
+  reason: 256,
+  loginToken: 4096,
 });
 const INT32_MAX = 2 ** 31 - 1;
 const UINT32_MAX = 2 ** 32 - 1;
@@ -187,11 +194,98 @@ function sendCodeParams(params, hasApp = false) {
   };
 }
 
-/** sendCode's second argument: { signal }. */
-function requestOptions(options) {
+/** The app of a call: its own, or (apiId 0, apiHash null) the client's when it has one. */
+function callApp(p, hasApp) {
+  const given = app(p.apiId, p.apiHash, 'call');
+  if (!given && !hasApp) throw new TypeError('no app: give apiId and apiHash, to the Client or to the call');
+  return given ?? { apiId: 0, apiHash: null };
+}
+
+/** A call's parameters object: known keys only, and each named string checked. */
+function params(value, what, keys) {
+  const p = object(value, `${what} parameters`);
+  knownKeys(p, `${what} parameters`, keys);
+  return p;
+}
+
+function nonEmpty(value, what, maxBytes) {
+  string(value, what, maxBytes);
+  if (value === '') throw new RangeError(`${what} must not be empty`);
+  return value;
+}
+
+/** The number and the hash sendCode gave, as every later step names them. */
+function codeRef(p) {
+  return {
+    phoneNumber: nonEmpty(p.phoneNumber, 'phoneNumber', LIMITS.phoneNumber),
+    phoneCodeHash: nonEmpty(p.phoneCodeHash, 'phoneCodeHash', LIMITS.phoneCodeHash),
+  };
+}
+
+function signInParams(value) {
+  const p = params(value, 'signIn', ['phoneNumber', 'phoneCodeHash', 'phoneCode']);
+  return { ...codeRef(p), phoneCode: string(p.phoneCode, 'phoneCode', LIMITS.phoneCode) };
+}
+
+function signUpParams(value) {
+  const p = params(value, 'signUp', ['phoneNumber', 'phoneCodeHash', 'firstName', 'lastName']);
+  return {
+    ...codeRef(p),
+    firstName: string(p.firstName, 'firstName', LIMITS.name),
+    lastName: optionalString(p.lastName, 'lastName', LIMITS.name) ?? null,
+  };
+}
+
+function signInBotParams(value, hasApp) {
+  const p = params(value, 'signInBot', ['botToken', 'apiId', 'apiHash']);
+  return { botToken: nonEmpty(p.botToken, 'botToken', LIMITS.botToken), ...callApp(p, hasApp) };
+}
+
+function resendCodeParams(value) {
+  const p = params(value, 'resendCode', ['phoneNumber', 'phoneCodeHash', 'reason']);
+  return { ...codeRef(p), reason: optionalString(p.reason, 'reason', LIMITS.reason) ?? null };
+}
+
+function cancelCodeParams(value) {
+  return codeRef(params(value, 'cancelCode', ['phoneNumber', 'phoneCodeHash']));
+}
+
+function password(value) {
+  return string(value, 'password', LIMITS.password);
+}
+
+function loginToken(value) {
+  return nonEmpty(value, 'the login URL or token', LIMITS.loginToken);
+}
+
+function qrLoginParams(value, hasApp) {
+  const p = params(value ?? {}, 'qrLogin', ['apiId', 'apiHash', 'onToken', 'timeoutMs']);
+  if (typeof p.onToken !== 'function') throw new TypeError(`onToken must be a function (url, expires) => void, not ${describe(p.onToken)}`);
+  let timeoutMs = 0;
+  if (p.timeoutMs !== undefined && p.timeoutMs !== null) timeoutMs = integer(p.timeoutMs, 'timeoutMs', 1, UINT32_MAX);
+  return { ...callApp(p, hasApp), onToken: p.onToken, timeoutMs };
+}
+
+// tg_session_format values (never renumbered) by the names exportSession takes.
+const SESSION_FORMATS = Object.freeze({ telethon: 0, gramjs: 1, pyrogram: 2, mtcute: 3 });
+const SUPPORTED_SESSION_FORMATS = ['telethon', 'gramjs'];
+
+function sessionFormat(format) {
+  if (typeof format !== 'string') throw new TypeError(`format must be a string, not ${describe(format)}`);
+  if (!Object.hasOwn(SESSION_FORMATS, format)) {
+    throw new RangeError(`format must be one of ${Object.keys(SESSION_FORMATS).map((f) => `'${f}'`).join(', ')}, not '${format.slice(0, 40)}'`);
+  }
+  if (!SUPPORTED_SESSION_FORMATS.includes(format)) {
+    throw new RangeError(`the '${format}' session format is not supported by this version of tgauth (supported: ${SUPPORTED_SESSION_FORMATS.map((f) => `'${f}'`).join(', ')})`);
+  }
+  return SESSION_FORMATS[format];
+}
+
+/** A call's second argument: { signal }. */
+function requestOptions(options, what = 'request') {
   if (options === undefined || options === null) return { signal: null };
-  const o = object(options, 'sendCode options');
-  knownKeys(o, 'sendCode options', ['signal']);
+  const o = object(options, `${what} options`);
+  knownKeys(o, `${what} options`, ['signal']);
   const signal = o.signal ?? null;
   if (signal !== null && !(typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
     throw new TypeError('signal must be an AbortSignal');
@@ -199,4 +293,28 @@ function requestOptions(options) {
   return { signal };
 }
 
-module.exports = { string, optionalString, integer, boolean, object, array, knownKeys, clientOptions, sendCodeParams, requestOptions, MAX_STRING_BYTES, INT32_MAX, TRANSPORTS };
+module.exports = {
+  string,
+  optionalString,
+  integer,
+  boolean,
+  object,
+  array,
+  knownKeys,
+  clientOptions,
+  sendCodeParams,
+  signInParams,
+  signUpParams,
+  signInBotParams,
+  resendCodeParams,
+  cancelCodeParams,
+  password,
+  loginToken,
+  qrLoginParams,
+  sessionFormat,
+  requestOptions,
+  MAX_STRING_BYTES,
+  INT32_MAX,
+  TRANSPORTS,
+  SESSION_FORMATS,
+};

@@ -1,16 +1,24 @@
-// Node-API addon over the tgauth C ABI (include/tgauth.h).
+// Node-API addon over the tgauth C ABI (include/tgauth.h): the client and its requests.
+// The test DC's functions are in testdc.cc; the copies of callback values in results.h.
 //
 // Threading: JavaScript runs only on the main thread. The core calls a request's callback on
-// one of its own threads; that callback copies what it borrows into an owned `Request` and
-// hands it to the client's thread-safe function (non-blocking, unbounded queue, so a library
-// thread never waits for the main thread). The main thread then settles the request's
-// deferred Promise with `[error, sentCode]`; index.js turns the error into its class.
+// one of its own threads; that callback copies what it borrows into the owned request and
+// hands it to the client's thread-safe function as a `Message` (non-blocking, unbounded queue,
+// so a library thread never waits for the main thread). The main thread then settles the
+// request's deferred Promise with `[error, value]`; lib/client.js turns the error into its
+// class. A QR login also sends a message for each new login URL, strictly before its final one,
+// so the queue (first in, first out) delivers them while the request is still alive.
+//
+// One request type per kind of result (`ValueRequest<Copy>`), one C callback template per
+// callback shape, and one `Start` that creates the promise and hands the request to a call:
+// a new call is its argument parsing plus one line.
 //
 // Lifetime: `tg_client_free` waits for running callbacks to return. It is only ever called on
 // the main thread, and callbacks never wait for the main thread, so it cannot deadlock. The
 // thread-safe function is referenced (keeps the loop alive) only while requests are pending,
 // and is released only after `tg_client_free` returned, so no callback can reach it once it is
-// gone. At environment teardown the queue is emptied with a null env: each Request is freed.
+// gone. At environment teardown the queue is emptied with a null env: each message is freed
+// without touching JavaScript.
 
 #include <napi.h>
 
@@ -18,105 +26,47 @@
 #include <cstring>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
-extern "C" {
-#include "tgauth.h"
-}
+#include "common.h"
+#include "results.h"
 
+namespace tgauth_node {
 namespace {
-
-// Longest string accepted from JavaScript, in bytes (index.js checks the same limit first).
-constexpr size_t kMaxStringBytes = 64 * 1024;
-
-using Bytes = std::vector<uint8_t>;
-
-std::optional<std::string> CopyOptional(const char* s) {
-  if (s == nullptr) return std::nullopt;
-  return std::string(s);
-}
-
-Bytes CopyBytes(const tg_bytes& b) {
-  if (b.data == nullptr || b.len == 0) return {};
-  return Bytes(b.data, b.data + b.len);
-}
-
-// An owned copy of what the core's callback borrows.
-struct ErrorCopy {
-  tg_result result;
-  int32_t code;
-  std::string name;
-  int64_t value;
-  std::string message;
-};
-
-struct SentCodeCopy {
-  tg_sent_code_kind kind;
-  std::string phone_code_hash;
-  tg_code_type type;
-  int32_t length;
-  tg_code_type next_type;
-  int32_t timeout;
-  std::optional<std::string> pattern, prefix, url, email_pattern, beginning, receipt;
-  Bytes firebase_nonce, play_integrity_nonce;
-  int64_t play_integrity_project_id;
-  int32_t push_timeout, reset_available_period, reset_pending_date;
-  bool apple_signin_allowed, google_signin_allowed;
-  bool sign_up_required;
-  int64_t user_id;
-  Bytes future_auth_token;
-  std::optional<std::string> store_product, support_email_address, support_email_subject,
-      currency;
-  int64_t amount;
-  int32_t premium_days;
-
-  explicit SentCodeCopy(const tg_sent_code& s)
-      : kind(s.kind),
-        phone_code_hash(s.phone_code_hash ? s.phone_code_hash : ""),
-        type(s.type),
-        length(s.length),
-        next_type(s.next_type),
-        timeout(s.timeout),
-        pattern(CopyOptional(s.pattern)),
-        prefix(CopyOptional(s.prefix)),
-        url(CopyOptional(s.url)),
-        email_pattern(CopyOptional(s.email_pattern)),
-        beginning(CopyOptional(s.beginning)),
-        receipt(CopyOptional(s.receipt)),
-        firebase_nonce(CopyBytes(s.firebase_nonce)),
-        play_integrity_nonce(CopyBytes(s.play_integrity_nonce)),
-        play_integrity_project_id(s.play_integrity_project_id),
-        push_timeout(s.push_timeout),
-        reset_available_period(s.reset_available_period),
-        reset_pending_date(s.reset_pending_date),
-        apple_signin_allowed(s.apple_signin_allowed),
-        google_signin_allowed(s.google_signin_allowed),
-        sign_up_required(s.sign_up_required),
-        user_id(s.user_id),
-        future_auth_token(CopyBytes(s.future_auth_token)),
-        store_product(CopyOptional(s.store_product)),
-        support_email_address(CopyOptional(s.support_email_address)),
-        support_email_subject(CopyOptional(s.support_email_subject)),
-        currency(CopyOptional(s.currency)),
-        amount(s.amount),
-        premium_days(s.premium_days) {}
-};
 
 struct ClientCore;
 
-// One tg_send_code in flight: the core's user_data.
-struct Request {
-  napi_threadsafe_function tsfn;  // the client's; alive until tg_client_free has returned
-  napi_deferred deferred;         // settled exactly once, on the main thread
-  std::optional<ErrorCopy> error;
-  std::optional<SentCodeCopy> sent;
+// What a library thread hands to the main thread.
+struct Message {
+  virtual ~Message() = default;
+  // Main thread, JavaScript available.
+  virtual void Deliver(Napi::Env env, ClientCore* core) = 0;
+  // Before a delete without JavaScript (teardown): let go of JavaScript references unfreed.
+  virtual void Abandon() {}
 };
 
-void DeliverOnMainThread(Napi::Env env, Napi::Function, ClientCore* core, Request* request);
+void DeliverOnMainThread(Napi::Env env, Napi::Function, ClientCore* core, Message* raw) {
+  std::unique_ptr<Message> message(raw);
+  if (env == nullptr) {  // teardown: free only
+    message->Abandon();
+    return;
+  }
+  Napi::HandleScope scope(env);
+  message->Deliver(env, core);
+}
 
-using RequestTsfn = Napi::TypedThreadSafeFunction<ClientCore, Request, DeliverOnMainThread>;
+using MessageTsfn = Napi::TypedThreadSafeFunction<ClientCore, Message, DeliverOnMainThread>;
+
+// Library thread: queue, return. Never blocks on the main thread.
+void Post(napi_threadsafe_function tsfn, Message* message) {
+  if (napi_call_threadsafe_function(tsfn, message, napi_tsfn_nonblocking) != napi_ok) {
+    // Only at environment teardown: nothing in JavaScript can receive it any more.
+    message->Abandon();
+    delete message;
+  }
+}
 
 class NativeClient;
 
@@ -124,7 +74,7 @@ class NativeClient;
 // the wrapper and by the thread-safe function's finalizer, whichever goes last.
 struct ClientCore {
   tg_client* client = nullptr;
-  RequestTsfn tsfn;
+  MessageTsfn tsfn;
   bool tsfn_released = false;  // released by Shutdown, or finalized at teardown
   size_t pending = 0;          // main thread only
   NativeClient* owner = nullptr;
@@ -142,145 +92,157 @@ struct ClientCore {
       tsfn.Release();
     }
   }
+
+  // Main thread: a request was settled.
+  void RequestDone(Napi::Env env);
 };
 
-// Library thread: copy, queue, return. Never blocks on the main thread.
-extern "C" void OnSendCodeDone(void* user_data, const tg_sent_code* sent_code,
-                               const tg_error* error) {
-  auto* request = static_cast<Request*>(user_data);
+// One call in flight: the core's user_data; its final callback posts it, once.
+struct Request : Message {
+  napi_threadsafe_function tsfn = nullptr;  // the client's; alive until tg_client_free returned
+  napi_deferred deferred = nullptr;         // settled exactly once, on the main thread
+  std::optional<ErrorCopy> error;
+
+  // The result's JavaScript form (called only when there is no error).
+  virtual Napi::Value Value(Napi::Env env) = 0;
+
+  void Deliver(Napi::Env env, ClientCore* core) override {
+    try {
+      Napi::Array settlement = Napi::Array::New(env, 2);
+      settlement.Set(0u, error ? Napi::Value(ErrorToJs(env, *error)) : env.Null());
+      settlement.Set(1u, error ? env.Null() : Value(env));
+      napi_resolve_deferred(env, deferred, settlement);
+    } catch (const Napi::Error& e) {
+      napi_reject_deferred(env, deferred, e.Value());
+    }
+    core->RequestDone(env);
+  }
+};
+
+// A request whose success carries a `Copy` (results.h).
+template <typename Copy>
+struct ValueRequest : Request {
+  std::optional<Copy> value;
+
+  Napi::Value Value(Napi::Env env) override { return ToJs(env, *value); }
+
+  // Library thread: keep the value or the error, hand the request over.
+  template <typename CValue>
+  void Complete(const CValue* result, const tg_error* failure) {
+    try {
+      if (result != nullptr && failure == nullptr) {
+        value.emplace(*result);
+      } else {
+        error.emplace(ErrorCopy::From(failure));
+      }
+    } catch (...) {
+      value.reset();
+      error.emplace(ErrorCopy::OutOfMemory());
+    }
+    Post(tsfn, this);
+  }
+};
+
+// The C callbacks, one template per callback shape.
+template <typename Copy, typename CValue>
+void OnValue(void* user_data, const CValue* result, const tg_error* error) {
+  static_cast<ValueRequest<Copy>*>(user_data)->Complete(result, error);
+}
+
+void OnDone(void* user_data, const tg_error* error) {
+  static const DoneCopy done{};
+  static_cast<ValueRequest<DoneCopy>*>(user_data)->Complete(error ? nullptr : &done, error);
+}
+
+// A QR login: an authorization, and each new login URL before it.
+struct QrRequest : ValueRequest<AuthorizationCopy> {
+  Napi::FunctionReference on_token;  // main thread only
+  void Abandon() override { on_token.SuppressDestruct(); }
+};
+
+// A new login URL for a QR request still in flight (its final message comes after this one).
+struct LoginTokenMessage : Message {
+  QrRequest* request;
+  std::string url;
+  int64_t expires_unix;
+
+  LoginTokenMessage(QrRequest* r, const char* u, int64_t e)
+      : request(r), url(u ? u : ""), expires_unix(e) {}
+
+  void Deliver(Napi::Env env, ClientCore*) override {
+    if (request->on_token.IsEmpty()) return;
+    try {
+      request->on_token.Call({Napi::String::New(env, url),
+                              Napi::Number::New(env, static_cast<double>(expires_unix))});
+    } catch (const Napi::Error&) {
+      // lib/client.js wraps onToken and handles its exceptions; nothing else can throw here.
+    }
+  }
+};
+
+void OnLoginToken(void* user_data, const char* url, int64_t expires_unix) {
+  auto* request = static_cast<QrRequest*>(user_data);
+  LoginTokenMessage* message = nullptr;
   try {
-    if (sent_code != nullptr) {
-      request->sent.emplace(*sent_code);
-    } else if (error != nullptr) {
-      request->error.emplace(ErrorCopy{error->result, error->code,
-                                       error->name ? error->name : "", error->value,
-                                       error->message ? error->message : ""});
-    } else {
-      request->error.emplace(ErrorCopy{TG_RESULT_INTERNAL, 0, "", -1,
-                                       "tgauth called back with neither result nor error"});
-    }
+    message = new LoginTokenMessage(request, url, expires_unix);
   } catch (...) {
-    request->sent.reset();
-    request->error.emplace(ErrorCopy{TG_RESULT_INTERNAL, 0, "", -1, "out of memory"});
+    return;  // out of memory: this URL is lost, the next one (or the result) still comes
   }
-  // ClientCore belongs to the main thread; the handle copied into the request is all we need.
-  if (napi_call_threadsafe_function(request->tsfn, request, napi_tsfn_nonblocking) != napi_ok) {
-    // Only at environment teardown: nothing in JavaScript can receive it any more.
-    delete request;
-  }
+  Post(request->tsfn, message);
 }
 
-Napi::Value StringOrNull(Napi::Env env, const std::optional<std::string>& s) {
-  if (!s) return env.Null();
-  return Napi::String::New(env, *s);
+// An app argument pair: apiId 0 with apiHash null/undefined means the configuration's app.
+struct AppArg {
+  int32_t api_id = 0;
+  std::optional<std::string> api_hash;
+  const char* hash() const { return api_hash ? api_hash->c_str() : nullptr; }
+};
+
+AppArg ArgApp(Napi::Env env, const Napi::Value& id_value, const Napi::Value& hash_value) {
+  if (!id_value.IsNumber()) throw Napi::TypeError::New(env, "apiId must be a number");
+  double api_id = id_value.As<Napi::Number>().DoubleValue();
+  AppArg app;
+  app.api_hash = ArgOptionalString(env, hash_value, "apiHash");
+  bool configs_app = api_id == 0 && !app.api_hash;
+  if (!configs_app && (!(api_id >= 1 && api_id <= INT32_MAX) ||
+                       api_id != static_cast<double>(static_cast<int32_t>(api_id))))
+    throw Napi::RangeError::New(env, "apiId must be a positive 32-bit integer");
+  if (!configs_app && !app.api_hash) throw Napi::TypeError::New(env, "apiHash must be a string");
+  app.api_id = static_cast<int32_t>(api_id);
+  return app;
 }
 
-Napi::Value BufferOrNull(Napi::Env env, const Bytes& b) {
-  if (b.empty()) return env.Null();
-  return Napi::Buffer<uint8_t>::Copy(env, b.data(), b.size());
-}
-
-Napi::Value CodeTypeOrNull(Napi::Env env, tg_code_type t) {
-  if (t == TG_CODE_TYPE_NONE) return env.Null();
-  return Napi::String::New(env, tg_code_type_str(t));
-}
-
-Napi::Value IntOrNull(Napi::Env env, int32_t v) {
-  if (v < 0) return env.Null();
-  return Napi::Number::New(env, v);
-}
-
-void SetIfPresent(Napi::Object& o, const char* key, const std::optional<std::string>& s) {
-  if (s) o.Set(key, Napi::String::New(o.Env(), *s));
-}
-
-Napi::Object SentCodeToJs(Napi::Env env, const SentCodeCopy& s) {
-  Napi::Object out = Napi::Object::New(env);
-  switch (s.kind) {
-    case TG_SENT_CODE_KIND_SUCCESS:
-      out.Set("kind", "success");
-      break;
-    case TG_SENT_CODE_KIND_PAYMENT_REQUIRED:
-      out.Set("kind", "paymentRequired");
-      break;
-    default:
-      out.Set("kind", "code");
-      break;
-  }
-  if (s.kind == TG_SENT_CODE_KIND_CODE) {
-    Napi::Object type = Napi::Object::New(env);
-    type.Set("kind", Napi::String::New(env, tg_code_type_str(s.type)));
-    if (s.length >= 0) type.Set("length", Napi::Number::New(env, s.length));
-    SetIfPresent(type, "pattern", s.pattern);
-    SetIfPresent(type, "prefix", s.prefix);
-    SetIfPresent(type, "url", s.url);
-    SetIfPresent(type, "emailPattern", s.email_pattern);
-    SetIfPresent(type, "beginning", s.beginning);
-    SetIfPresent(type, "receipt", s.receipt);
-    if (s.type == TG_CODE_TYPE_EMAIL_CODE || s.type == TG_CODE_TYPE_SET_UP_EMAIL_REQUIRED) {
-      type.Set("appleSigninAllowed", Napi::Boolean::New(env, s.apple_signin_allowed));
-      type.Set("googleSigninAllowed", Napi::Boolean::New(env, s.google_signin_allowed));
-    }
-    if (s.reset_available_period >= 0)
-      type.Set("resetAvailablePeriod", Napi::Number::New(env, s.reset_available_period));
-    if (s.reset_pending_date >= 0)
-      type.Set("resetPendingDate", Napi::Number::New(env, s.reset_pending_date));
-    if (!s.firebase_nonce.empty()) type.Set("firebaseNonce", BufferOrNull(env, s.firebase_nonce));
-    if (!s.play_integrity_nonce.empty())
-      type.Set("playIntegrityNonce", BufferOrNull(env, s.play_integrity_nonce));
-    if (s.type == TG_CODE_TYPE_FIREBASE_SMS && s.play_integrity_project_id != 0)
-      type.Set("playIntegrityProjectId", Napi::BigInt::New(env, s.play_integrity_project_id));
-    if (s.push_timeout >= 0) type.Set("pushTimeout", Napi::Number::New(env, s.push_timeout));
-    out.Set("type", type);
-  } else {
-    out.Set("type", env.Null());
-  }
-  out.Set("phoneCodeHash", Napi::String::New(env, s.phone_code_hash));
-  out.Set("nextType", CodeTypeOrNull(env, s.next_type));
-  out.Set("timeout", IntOrNull(env, s.timeout));
-  if (s.kind == TG_SENT_CODE_KIND_SUCCESS) {
-    out.Set("signUpRequired", Napi::Boolean::New(env, s.sign_up_required));
-    out.Set("userId", s.user_id != 0 ? Napi::Value(Napi::BigInt::New(env, s.user_id))
-                                     : env.Null());
-    out.Set("futureAuthToken", BufferOrNull(env, s.future_auth_token));
-  } else if (s.kind == TG_SENT_CODE_KIND_PAYMENT_REQUIRED) {
-    out.Set("storeProduct", StringOrNull(env, s.store_product));
-    out.Set("supportEmailAddress", StringOrNull(env, s.support_email_address));
-    out.Set("supportEmailSubject", StringOrNull(env, s.support_email_subject));
-    out.Set("currency", StringOrNull(env, s.currency));
-    out.Set("amount", Napi::BigInt::New(env, s.amount));
-    out.Set("premiumDays", Napi::Number::New(env, s.premium_days));
-  }
-  return out;
-}
-
-// A plain description of a failure; index.js picks the class.
-Napi::Object ErrorToJs(Napi::Env env, tg_result result, int32_t code, const std::string& name,
-                       int64_t value, const std::string& message) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("result", Napi::Number::New(env, static_cast<double>(result)));
-  out.Set("resultName", Napi::String::New(env, tg_result_str(result)));
-  out.Set("code", Napi::Number::New(env, code));
-  out.Set("name", Napi::String::New(env, name));
-  out.Set("value", value < 0 ? env.Null() : Napi::Value(Napi::Number::New(env, static_cast<double>(value))));
-  out.Set("message", Napi::String::New(env, message));
-  return out;
+const char* OptionalCStr(const std::optional<std::string>& s) {
+  return s ? s->c_str() : nullptr;
 }
 
 class NativeClient : public Napi::ObjectWrap<NativeClient> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeClient",
-                       {InstanceMethod<&NativeClient::SendCode>("sendCode"),
-                        InstanceMethod<&NativeClient::Cancel>("cancel"),
-                        InstanceMethod<&NativeClient::ExportSessionString>("exportSessionString"),
-                        InstanceMethod<&NativeClient::Close>("close")});
+    return DefineClass(
+        env, "NativeClient",
+        {InstanceMethod<&NativeClient::SendCode>("sendCode"),
+         InstanceMethod<&NativeClient::SignIn>("signIn"),
+         InstanceMethod<&NativeClient::SignUp>("signUp"),
+         InstanceMethod<&NativeClient::CheckPassword>("checkPassword"),
+         InstanceMethod<&NativeClient::PasswordInfo>("passwordInfo"),
+         InstanceMethod<&NativeClient::SignInBot>("signInBot"),
+         InstanceMethod<&NativeClient::ResendCode>("resendCode"),
+         InstanceMethod<&NativeClient::CancelCode>("cancelCode"),
+         InstanceMethod<&NativeClient::LogOut>("logOut"),
+         InstanceMethod<&NativeClient::QrLogin>("qrLogin"),
+         InstanceMethod<&NativeClient::AcceptLoginToken>("acceptLoginToken"),
+         InstanceMethod<&NativeClient::ExportSession>("exportSession"),
+         InstanceMethod<&NativeClient::SignedIn>("signedIn"),
+         InstanceMethod<&NativeClient::Cancel>("cancel"),
+         InstanceMethod<&NativeClient::ExportSessionString>("exportSessionString"),
+         InstanceMethod<&NativeClient::Close>("close")});
   }
 
   NativeClient(const Napi::CallbackInfo& info);
   ~NativeClient() override {
     // Garbage collected without close() (never while requests are pending: see Ref in
-    // SendCode), or environment teardown.
+    // Start), or environment teardown.
     core_->owner = nullptr;
     core_->Shutdown();
   }
@@ -294,7 +256,63 @@ class NativeClient : public Napi::ObjectWrap<NativeClient> {
   }
 
  private:
+  // The open client, or a thrown "the client is closed".
+  tg_client* Open(Napi::Env env) {
+    if (core_->client == nullptr) throw Napi::Error::New(env, "the client is closed");
+    return core_->client;
+  }
+
+  // Starts one call: `call(user_data, &request_id)` is the tg_* call with `request` as its
+  // user_data. Returns [Promise<[error, value]>, requestId]; a refusal settles at once.
+  template <typename Call>
+  Napi::Value Start(Napi::Env env, const char* what, std::unique_ptr<Request> request,
+                    Call&& call) {
+    napi_deferred deferred = nullptr;
+    napi_value promise = nullptr;
+    if (napi_create_promise(env, &deferred, &promise) != napi_ok)
+      throw Napi::Error::New(env, "cannot create a promise");
+    request->tsfn = core_->tsfn;
+    request->deferred = deferred;
+    uint64_t request_id = 0;
+    tg_result r = call(static_cast<void*>(request.get()), &request_id);
+    if (r != TG_RESULT_OK) {
+      // No callback will come: settle here, with the core's verdict.
+      Napi::Array settlement = Napi::Array::New(env, 2);
+      settlement.Set(0u, ErrorToJs(env, ErrorCopy{r, 0, "", -1,
+                                                   std::string(what) + ": " + tg_result_str(r)}));
+      settlement.Set(1u, env.Null());
+      napi_resolve_deferred(env, deferred, settlement);
+    } else {
+      request.release();  // the core's now; its callback posts it back
+      if (core_->pending++ == 0) {
+        core_->tsfn.Ref(env);
+        Ref();  // keep this wrapper (and so the client) alive while requests are pending
+      }
+    }
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, Napi::Value(env, promise));
+    out.Set(1u, Napi::BigInt::New(env, request_id));
+    return out;
+  }
+
+  template <typename Copy, typename Call>
+  Napi::Value Start(Napi::Env env, const char* what, Call&& call) {
+    return Start(env, what, std::make_unique<ValueRequest<Copy>>(), std::forward<Call>(call));
+  }
+
   Napi::Value SendCode(const Napi::CallbackInfo& info);
+  Napi::Value SignIn(const Napi::CallbackInfo& info);
+  Napi::Value SignUp(const Napi::CallbackInfo& info);
+  Napi::Value CheckPassword(const Napi::CallbackInfo& info);
+  Napi::Value PasswordInfo(const Napi::CallbackInfo& info);
+  Napi::Value SignInBot(const Napi::CallbackInfo& info);
+  Napi::Value ResendCode(const Napi::CallbackInfo& info);
+  Napi::Value CancelCode(const Napi::CallbackInfo& info);
+  Napi::Value LogOut(const Napi::CallbackInfo& info);
+  Napi::Value QrLogin(const Napi::CallbackInfo& info);
+  Napi::Value AcceptLoginToken(const Napi::CallbackInfo& info);
+  Napi::Value ExportSession(const Napi::CallbackInfo& info);
+  Napi::Value SignedIn(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value ExportSessionString(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -305,79 +323,13 @@ class NativeClient : public Napi::ObjectWrap<NativeClient> {
   std::shared_ptr<ClientCore> core_;
 };
 
-void DeliverOnMainThread(Napi::Env env, Napi::Function, ClientCore* core, Request* raw) {
-  std::unique_ptr<Request> request(raw);
-  if (env == nullptr) return;  // teardown: free only
-  {
-    Napi::HandleScope scope(env);
-    try {
-      Napi::Array settlement = Napi::Array::New(env, 2);
-      if (request->sent) {
-        settlement.Set(0u, env.Null());
-        settlement.Set(1u, SentCodeToJs(env, *request->sent));
-      } else {
-        const ErrorCopy& e = *request->error;
-        settlement.Set(0u, ErrorToJs(env, e.result, e.code, e.name, e.value, e.message));
-        settlement.Set(1u, env.Null());
-      }
-      napi_resolve_deferred(env, request->deferred, settlement);
-    } catch (const Napi::Error& e) {
-      napi_reject_deferred(env, request->deferred, e.Value());
-    }
-  }
-  if (core->owner != nullptr) {
-    core->owner->RequestDone(env);
-  } else if (--core->pending == 0 && !core->tsfn_released) {
-    core->tsfn.Unref(env);
+void ClientCore::RequestDone(Napi::Env env) {
+  if (owner != nullptr) {
+    owner->RequestDone(env);
+  } else if (--pending == 0 && !tsfn_released) {
+    tsfn.Unref(env);
   }
 }
-
-// Reads a string argument: a JS string without NUL, at most kMaxStringBytes of UTF-8.
-std::string ArgString(Napi::Env env, const Napi::Value& v, const char* what) {
-  if (!v.IsString()) throw Napi::TypeError::New(env, std::string(what) + " must be a string");
-  std::string s = v.As<Napi::String>().Utf8Value();
-  if (s.size() > kMaxStringBytes)
-    throw Napi::RangeError::New(env, std::string(what) + " is longer than 64 KiB");
-  if (s.find('\0') != std::string::npos)
-    throw Napi::TypeError::New(env, std::string(what) + " must not contain NUL characters");
-  return s;
-}
-
-std::optional<std::string> ArgOptionalString(Napi::Env env, const Napi::Value& v,
-                                             const char* what) {
-  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
-  return ArgString(env, v, what);
-}
-
-uint32_t ArgUint32(Napi::Env env, const Napi::Value& v, const char* what) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 4294967295.0) || d != static_cast<double>(static_cast<uint32_t>(d)))
-    throw Napi::RangeError::New(env, std::string(what) + " must be an integer in 0..2^32-1");
-  return static_cast<uint32_t>(d);
-}
-
-void Check(Napi::Env env, tg_result r, const char* what) {
-  if (r == TG_RESULT_OK) return;
-  Napi::Error e = Napi::Error::New(env, std::string(what) + ": " + tg_result_str(r));
-  e.Set("result", Napi::Number::New(env, static_cast<double>(r)));
-  e.Set("resultName", Napi::String::New(env, tg_result_str(r)));
-  throw e;
-}
-
-// Throws an error index.js classifies by `result`, with a message of our own.
-[[noreturn]] void Fail(Napi::Env env, tg_result r, const std::string& message) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Set("result", Napi::Number::New(env, static_cast<double>(r)));
-  e.Set("resultName", Napi::String::New(env, tg_result_str(r)));
-  throw e;
-}
-
-// A string tgauth returned, freed with tg_string_free.
-struct OwnedString {
-  char* s = nullptr;
-  ~OwnedString() { tg_string_free(s); }
-};
 
 struct ConfigGuard {
   tg_config* config = nullptr;
@@ -488,8 +440,8 @@ NativeClient::NativeClient(const Napi::CallbackInfo& info)
   // callbacks find the function closing and free their requests).
   auto* keep = new std::shared_ptr<ClientCore>(core_);
   try {
-    core_->tsfn = RequestTsfn::New(
-        env, "tgauth.sendCode", 0, 1, core_.get(),
+    core_->tsfn = MessageTsfn::New(
+        env, "tgauth.request", 0, 1, core_.get(),
         [](Napi::Env, std::shared_ptr<ClientCore>* keep, ClientCore*) {
           ClientCore& core = **keep;
           core.tsfn_released = true;
@@ -515,16 +467,9 @@ NativeClient::NativeClient(const Napi::CallbackInfo& info)
 // apiId 0 with apiHash null: the client's app.
 Napi::Value NativeClient::SendCode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (core_->client == nullptr) throw Napi::Error::New(env, "the client is closed");
+  tg_client* client = Open(env);
   std::string phone = ArgString(env, info[0], "phoneNumber");
-  if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "apiId must be a number");
-  double api_id = info[1].As<Napi::Number>().DoubleValue();
-  std::optional<std::string> api_hash = ArgOptionalString(env, info[2], "apiHash");
-  bool configs_app = api_id == 0 && !api_hash;
-  if (!configs_app && (!(api_id >= 1 && api_id <= INT32_MAX) ||
-                       api_id != static_cast<double>(static_cast<int32_t>(api_id))))
-    throw Napi::RangeError::New(env, "apiId must be a positive 32-bit integer");
-  if (!configs_app && !api_hash) throw Napi::TypeError::New(env, "apiHash must be a string");
+  AppArg app = ArgApp(env, info[1], info[2]);
 
   tg_code_settings settings;
   std::memset(&settings, 0, sizeof settings);
@@ -563,30 +508,160 @@ Napi::Value NativeClient::SendCode(const Napi::CallbackInfo& info) {
     if (sandbox.IsBoolean()) settings.app_sandbox = sandbox.As<Napi::Boolean>().Value() ? 2 : 1;
   }
 
-  napi_deferred deferred = nullptr;
-  napi_value promise = nullptr;
-  if (napi_create_promise(env, &deferred, &promise) != napi_ok)
-    throw Napi::Error::New(env, "cannot create a promise");
-  auto* request = new Request{core_->tsfn, deferred, std::nullopt, std::nullopt};
-  uint64_t request_id = 0;
-  tg_result r = tg_send_code(core_->client, phone.c_str(), static_cast<int32_t>(api_id),
-                             api_hash ? api_hash->c_str() : nullptr,
-                             have_settings ? &settings : nullptr,
-                             OnSendCodeDone, request, &request_id);
-  if (r != TG_RESULT_OK) {
-    // No callback will come: settle here, synchronously, with the core's verdict.
-    Napi::Array settlement = Napi::Array::New(env, 2);
-    settlement.Set(0u, ErrorToJs(env, r, 0, "", -1, std::string("tg_send_code: ") + tg_result_str(r)));
-    settlement.Set(1u, env.Null());
-    napi_resolve_deferred(env, request->deferred, settlement);
-    delete request;
-  } else if (core_->pending++ == 0) {
-    core_->tsfn.Ref(env);
-    Ref();  // keep this wrapper (and so the client) alive while requests are pending
-  }
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(0u, Napi::Value(env, promise));
-  out.Set(1u, Napi::BigInt::New(env, request_id));
+  return Start<SentCodeCopy>(env, "tg_send_code", [&](void* user_data, uint64_t* id) {
+    return tg_send_code(client, phone.c_str(), app.api_id, app.hash(),
+                        have_settings ? &settings : nullptr, OnValue<SentCodeCopy, tg_sent_code>,
+                        user_data, id);
+  });
+}
+
+// signIn(phone, phoneCodeHash, phoneCode) -> [Promise<[error, authorization]>, requestId]
+Napi::Value NativeClient::SignIn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  std::string phone = ArgString(env, info[0], "phoneNumber");
+  std::string hash = ArgString(env, info[1], "phoneCodeHash");
+  std::string code = ArgString(env, info[2], "phoneCode");
+  return Start<AuthorizationCopy>(env, "tg_sign_in", [&](void* user_data, uint64_t* id) {
+    return tg_sign_in(client, phone.c_str(), hash.c_str(), code.c_str(),
+                      OnValue<AuthorizationCopy, tg_authorization>, user_data, id);
+  });
+}
+
+// signUp(phone, phoneCodeHash, firstName, lastName|null) -> [Promise<[error, authorization]>, id]
+Napi::Value NativeClient::SignUp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  std::string phone = ArgString(env, info[0], "phoneNumber");
+  std::string hash = ArgString(env, info[1], "phoneCodeHash");
+  std::string first = ArgString(env, info[2], "firstName");
+  std::optional<std::string> last = ArgOptionalString(env, info[3], "lastName");
+  return Start<AuthorizationCopy>(env, "tg_sign_up", [&](void* user_data, uint64_t* id) {
+    return tg_sign_up(client, phone.c_str(), hash.c_str(), first.c_str(), OptionalCStr(last),
+                      OnValue<AuthorizationCopy, tg_authorization>, user_data, id);
+  });
+}
+
+// checkPassword(password) -> [Promise<[error, authorization]>, requestId]
+Napi::Value NativeClient::CheckPassword(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  std::string password = ArgString(env, info[0], "password");
+  Napi::Value out =
+      Start<AuthorizationCopy>(env, "tg_check_password", [&](void* user_data, uint64_t* id) {
+        return tg_check_password(client, password.c_str(),
+                                 OnValue<AuthorizationCopy, tg_authorization>, user_data, id);
+      });
+  // The core copied it into memory it wipes; wipe ours too.
+  volatile char* p = password.data();
+  for (size_t i = 0; i < password.size(); i++) p[i] = 0;
+  return out;
+}
+
+// passwordInfo() -> [Promise<[error, { hasPassword, hint, hasRecovery }]>, requestId]
+Napi::Value NativeClient::PasswordInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  return Start<PasswordInfoCopy>(env, "tg_password_info", [&](void* user_data, uint64_t* id) {
+    return tg_password_info(client, OnValue<PasswordInfoCopy, tg_cloud_password>, user_data, id);
+  });
+}
+
+// signInBot(botToken, apiId, apiHash|null) -> [Promise<[error, authorization]>, requestId]
+Napi::Value NativeClient::SignInBot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  std::string token = ArgString(env, info[0], "botToken");
+  AppArg app = ArgApp(env, info[1], info[2]);
+  return Start<AuthorizationCopy>(env, "tg_sign_in_bot", [&](void* user_data, uint64_t* id) {
+    return tg_sign_in_bot(client, token.c_str(), app.api_id, app.hash(),
+                          OnValue<AuthorizationCopy, tg_authorization>, user_data, id);
+  });
+}
+
+// resendCode(phone, phoneCodeHash, reason|null) -> [Promise<[error, sentCode]>, requestId]
+Napi::Value NativeClient::ResendCode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  std::string phone = ArgString(env, info[0], "phoneNumber");
+  std::string hash = ArgString(env, info[1], "phoneCodeHash");
+  std::optional<std::string> reason = ArgOptionalString(env, info[2], "reason");
+  return Start<SentCodeCopy>(env, "tg_resend_code", [&](void* user_data, uint64_t* id) {
+    return tg_resend_code(client, phone.c_str(), hash.c_str(), OptionalCStr(reason),
+                          OnValue<SentCodeCopy, tg_sent_code>, user_data, id);
+  });
+}
+
+// cancelCode(phone, phoneCodeHash) -> [Promise<[error, undefined]>, requestId]
+Napi::Value NativeClient::CancelCode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  std::string phone = ArgString(env, info[0], "phoneNumber");
+  std::string hash = ArgString(env, info[1], "phoneCodeHash");
+  return Start<DoneCopy>(env, "tg_cancel_code", [&](void* user_data, uint64_t* id) {
+    return tg_cancel_code(client, phone.c_str(), hash.c_str(), OnDone, user_data, id);
+  });
+}
+
+// logOut() -> [Promise<[error, Buffer|null]>, requestId]
+Napi::Value NativeClient::LogOut(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  return Start<LogOutCopy>(env, "tg_log_out", [&](void* user_data, uint64_t* id) {
+    return tg_log_out(client, OnValue<LogOutCopy, tg_bytes>, user_data, id);
+  });
+}
+
+// qrLogin(apiId, apiHash|null, waitMs, onToken(url, expiresUnix))
+//   -> [Promise<[error, authorization]>, requestId]
+Napi::Value NativeClient::QrLogin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  AppArg app = ArgApp(env, info[0], info[1]);
+  uint32_t wait_ms = ArgUint32(env, info[2], "timeoutMs");
+  if (!info[3].IsFunction()) throw Napi::TypeError::New(env, "onToken must be a function");
+  auto request = std::make_unique<QrRequest>();
+  request->on_token = Napi::Persistent(info[3].As<Napi::Function>());
+  return Start(env, "tg_qr_login", std::move(request), [&](void* user_data, uint64_t* id) {
+    return tg_qr_login(client, app.api_id, app.hash(), wait_ms, OnLoginToken,
+                       OnValue<AuthorizationCopy, tg_authorization>, user_data, id);
+  });
+}
+
+// acceptLoginToken(tokenOrUrl) -> [Promise<[error, undefined]>, requestId]
+Napi::Value NativeClient::AcceptLoginToken(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  std::string token = ArgString(env, info[0], "token or URL");
+  return Start<DoneCopy>(env, "tg_accept_login_token", [&](void* user_data, uint64_t* id) {
+    return tg_accept_login_token(client, token.c_str(), OnDone, user_data, id);
+  });
+}
+
+// exportSession(format: a tg_session_format) -> string; throws SESSION before there is a key.
+Napi::Value NativeClient::ExportSession(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  uint32_t format = ArgUint32(env, info[0], "format");
+  OwnedString out;
+  tg_result r = tg_client_export_session(client, format, &out.s);
+  if (r == TG_RESULT_SESSION) Fail(env, r, "the session has no auth key yet: log in first");
+  Check(env, r, "tg_client_export_session");
+  return Napi::String::New(env, out.s ? out.s : "");
+}
+
+// signedIn() -> { id: bigint, bot: boolean } | null
+Napi::Value NativeClient::SignedIn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tg_client* client = Open(env);
+  int64_t id = 0;
+  bool bot = false;
+  tg_result r = tg_client_signed_in(client, &id, &bot);
+  if (r == TG_RESULT_SESSION) return env.Null();
+  Check(env, r, "tg_client_signed_in");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("id", Napi::BigInt::New(env, id));
+  out.Set("bot", Napi::Boolean::New(env, bot));
   return out;
 }
 
@@ -604,146 +679,32 @@ Napi::Value NativeClient::Cancel(const Napi::CallbackInfo& info) {
 // exportSessionString() -> string | null (null: no key yet)
 Napi::Value NativeClient::ExportSessionString(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (core_->client == nullptr) throw Napi::Error::New(env, "the client is closed");
+  tg_client* client = Open(env);
   OwnedString out;
-  tg_result r = tg_client_export_session_string(core_->client, &out.s);
+  tg_result r = tg_client_export_session_string(client, &out.s);
   if (r == TG_RESULT_NOT_FOUND) return env.Null();
   Check(env, r, "tg_client_export_session_string");
   return Napi::String::New(env, out.s ? out.s : "");
 }
 
-// ---- Test DC ----
-
-// Test DCs still running when the environment goes away are stopped then; a test DC is never
-// stopped by garbage collection (its ports stay in use by whoever read dc.dcs).
-struct AddonData {
-  std::set<tg_testdc*> testdcs;
-  ~AddonData() {
-    for (tg_testdc* dc : testdcs) tg_testdc_stop(dc);
-  }
-};
-
-tg_testdc* TestdcArg(Napi::Env env, const Napi::Value& v) {
-  if (!v.IsExternal()) throw Napi::TypeError::New(env, "not a test DC handle");
-  auto* dc = v.As<Napi::External<tg_testdc>>().Data();
-  AddonData* data = env.GetInstanceData<AddonData>();
-  if (dc == nullptr || data->testdcs.count(dc) == 0)
-    throw Napi::Error::New(env, "the test DC is stopped");
-  return dc;
-}
-
-class TestdcStartWorker : public Napi::AsyncWorker {
- public:
-  TestdcStartWorker(Napi::Env env, std::optional<std::string> options)
-      : Napi::AsyncWorker(env, "tgauth.TestDC.start"),
-        options_(std::move(options)),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    result_ = tg_testdc_start(options_ ? options_->c_str() : nullptr, &dc_);
-    if (result_ == TG_RESULT_OK) info_ = tg_testdc_info_json(dc_);
-  }
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (result_ != TG_RESULT_OK) {
-      Napi::Error e = Napi::Error::New(env, std::string("tg_testdc_start: ") + tg_result_str(result_));
-      e.Set("result", Napi::Number::New(env, static_cast<double>(result_)));
-      e.Set("resultName", Napi::String::New(env, tg_result_str(result_)));
-      deferred_.Reject(e.Value());
-      return;
-    }
-    env.GetInstanceData<AddonData>()->testdcs.insert(dc_);
-    Napi::Array out = Napi::Array::New(env, 2);
-    out.Set(0u, Napi::External<tg_testdc>::New(env, dc_));
-    out.Set(1u, Napi::String::New(env, info_ ? info_ : ""));
-    deferred_.Resolve(out);
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  std::optional<std::string> options_;
-  Napi::Promise::Deferred deferred_;
-  tg_result result_ = TG_RESULT_INTERNAL;
-  tg_testdc* dc_ = nullptr;
-  const char* info_ = nullptr;
-};
-
-class TestdcStopWorker : public Napi::AsyncWorker {
- public:
-  TestdcStopWorker(Napi::Env env, tg_testdc* dc)
-      : Napi::AsyncWorker(env, "tgauth.TestDC.stop"),
-        dc_(dc),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { tg_testdc_stop(dc_); }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  tg_testdc* dc_;
-  Napi::Promise::Deferred deferred_;
-};
-
-// testdcStart(optionsJson|null) -> Promise<[handle, infoJson]>
-Napi::Value TestdcStart(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::optional<std::string> options = ArgOptionalString(env, info[0], "TestDC options");
-  auto* worker = new TestdcStartWorker(env, std::move(options));
-  Napi::Promise p = worker->Promise();
-  worker->Queue();
-  return p;
-}
-
-// testdcStop(handle) -> Promise<void>
-Napi::Value TestdcStop(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  tg_testdc* dc = TestdcArg(env, info[0]);
-  env.GetInstanceData<AddonData>()->testdcs.erase(dc);
-  auto* worker = new TestdcStopWorker(env, dc);
-  Napi::Promise p = worker->Promise();
-  worker->Queue();
-  return p;
-}
-
-// testdcCodes(handle, phone) -> JSON string
-Napi::Value TestdcCodes(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  tg_testdc* dc = TestdcArg(env, info[0]);
-  std::string phone = ArgString(env, info[1], "phone number");
-  char* json = nullptr;
-  Check(env, tg_testdc_codes_json(dc, phone.c_str(), &json), "tg_testdc_codes_json");
-  Napi::String out = Napi::String::New(env, json ? json : "[]");
-  tg_string_free(json);
-  return out;
-}
-
-// testdcStats(handle) -> JSON string
-Napi::Value TestdcStats(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  tg_testdc* dc = TestdcArg(env, info[0]);
-  OwnedString json;
-  Check(env, tg_testdc_stats_json(dc, &json.s), "tg_testdc_stats_json");
-  return Napi::String::New(env, json.s ? json.s : "{}");
-}
-
 Napi::Value ResultName(const Napi::CallbackInfo& info) {
   uint32_t r = ArgUint32(info.Env(), info[0], "result");
-  return Napi::String::New(info.Env(), tg_result_str(static_cast<tg_result>(r)));
+  return Napi::String::New(info.Env(), tg_result_str(r));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData<AddonData>(new AddonData());
   exports.Set("NativeClient", NativeClient::Define(env));
-  exports.Set("testdcStart", Napi::Function::New<TestdcStart>(env, "testdcStart"));
-  exports.Set("testdcStop", Napi::Function::New<TestdcStop>(env, "testdcStop"));
-  exports.Set("testdcCodes", Napi::Function::New<TestdcCodes>(env, "testdcCodes"));
-  exports.Set("testdcStats", Napi::Function::New<TestdcStats>(env, "testdcStats"));
+  InitTestdc(env, exports);
   exports.Set("resultName", Napi::Function::New<ResultName>(env, "resultName"));
   exports.Set("version", Napi::String::New(env, tg_version()));
   return exports;
 }
 
 }  // namespace
+}  // namespace tgauth_node
 
-NODE_API_MODULE(tgauth, Init)
+static Napi::Object InitTgauth(Napi::Env env, Napi::Object exports) {
+  return tgauth_node::Init(env, exports);
+}
+
+NODE_API_MODULE(tgauth, InitTgauth)

@@ -1,5 +1,8 @@
 // Compiled (never run) by types.test.js: what a TypeScript user writes.
-import { Client, ClientOptions, TestDC, RpcError, TimeoutError, AbortError, errors, SentCode, Transport } from 'tgauth';
+import {
+  Client, ClientOptions, TestDC, RpcError, TimeoutError, AbortError, errors, SentCode, Transport, Authorization,
+  SignedInAuthorization, PasswordInfo, SessionPasswordNeededError, SignUpRequiredError, SessionFormat, SignedInAs, User,
+} from 'tgauth';
 
 async function main(): Promise<void> {
   const dc = await TestDC.start({ dcs: 3, codeLimit: 0, apps: [{ id: 1, hash: 'x' }] });
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     console.log(keys);
     const codes = dc.codes('+9996621234');
     console.log(codes[0].code, codes[0].dc, dc.fingerprint + 1n);
+    await login(client, dc, controller.signal);
   } catch (e) {
     if (e instanceof errors.PhoneMigrate) {
       const dcId: number | null = e.value;
@@ -44,6 +48,60 @@ async function main(): Promise<void> {
     client.close();
     await dc.stop();
   }
+}
+
+async function login(client: Client, dc: TestDC, signal: AbortSignal): Promise<void> {
+  const phoneNumber = '+9996711234';
+  const sent = await client.sendCode({ phoneNumber, apiId: dc.apiId, apiHash: dc.apiHash });
+  let auth: SignedInAuthorization;
+  try {
+    auth = await client.signIn({ phoneNumber, phoneCodeHash: sent.phoneCodeHash, phoneCode: dc.codes(phoneNumber)[0].code }, { signal });
+  } catch (e) {
+    if (e instanceof SessionPasswordNeededError) {
+      const info: PasswordInfo = await client.passwordInfo();
+      const hint: string | null = info.hint;
+      console.log(hint, e.code, errors.SessionPasswordNeeded.errorMessage);
+      auth = await client.checkPassword(dc.password);
+    } else if (e instanceof SignUpRequiredError) {
+      const terms: string = e.termsOfService;
+      console.log(terms);
+      auth = await client.signUp({ phoneNumber, phoneCodeHash: sent.phoneCodeHash, firstName: 'Ada', lastName: null });
+    } else if (e instanceof errors.PhoneCodeInvalid) {
+      return;
+    } else {
+      throw e;
+    }
+  }
+  const user: User = auth.user;
+  const id: bigint = user.id;
+  const phone: string | null = user.phone;
+  const relogin: number | null = auth.otherwiseReloginDays;
+  console.log(id, phone, user.username, user.bot, relogin, auth.futureAuthToken?.length);
+
+  const again = await client.resendCode({ phoneNumber, phoneCodeHash: sent.phoneCodeHash, reason: null });
+  const nothing: void = await client.cancelCode({ phoneNumber, phoneCodeHash: again.phoneCodeHash });
+  console.log(nothing);
+  const bot: Authorization = await client.signInBot({ botToken: dc.botToken });
+  console.log(bot.user?.bot);
+  const token: Buffer | null = await client.logOut({ signal });
+  console.log(token);
+  const started = await client.start({
+    phoneNumber: async () => phoneNumber,
+    phoneCode: async (code) => dc.codes(phoneNumber).find((c) => c.phoneCodeHash === code.phoneCodeHash)?.code ?? '',
+    password: async (hint) => (hint === null ? dc.password : dc.password),
+    firstName: 'Ada',
+  });
+  console.log(started.user.firstName);
+  const qr = await client.qrLogin({
+    onToken: (url: string, expires: Date) => dc.acceptLoginToken(url, phoneNumber),
+    timeoutMs: 60_000,
+  }, { signal });
+  console.log(qr.user.id);
+  await client.acceptLoginToken('tg://login?token=abc');
+  const format: SessionFormat = 'gramjs';
+  const session: string = await client.exportSession(format);
+  const who: SignedInAs | null = await client.signedIn();
+  console.log(session, who?.id, who?.bot);
 }
 
 void main();
