@@ -94,6 +94,10 @@ SENT_CODE_KIND_CODE = 0
 SENT_CODE_KIND_SUCCESS = 1
 SENT_CODE_KIND_PAYMENT_REQUIRED = 2
 
+tg_session_format = c_uint32
+#: tg_session_format values by the names Client.export_session takes.
+SESSION_FORMATS = {"telethon": 0, "gramjs": 1, "pyrogram": 2, "mtcute": 3}
+
 # --- structs ---------------------------------------------------------------------------------
 
 
@@ -160,6 +164,34 @@ class tg_sent_code(Structure):
     ]
 
 
+class tg_user(Structure):
+    _fields_ = [
+        ("id", c_int64),
+        ("access_hash", c_int64),
+        ("first_name", c_char_p),
+        ("last_name", c_char_p),
+        ("username", c_char_p),
+        ("phone", c_char_p),
+        ("bot", c_bool),
+    ]
+
+
+class tg_authorization(Structure):
+    _fields_ = [
+        ("user", POINTER(tg_user)),
+        ("sign_up_required", c_bool),
+        ("terms_of_service", c_char_p),
+        ("terms_of_service_id", c_char_p),
+        ("future_auth_token", tg_bytes),
+        ("setup_password_required", c_bool),
+        ("otherwise_relogin_days", c_int32),
+    ]
+
+
+class tg_cloud_password(Structure):
+    _fields_ = [("has_password", c_bool), ("hint", c_char_p), ("has_recovery", c_bool)]
+
+
 # Opaque handles travel as plain pointers.
 tg_config_p = c_void_p
 tg_client_p = c_void_p
@@ -172,6 +204,17 @@ tg_testdc_p = c_void_p
 # objects, and the answer is read in one go (``SENT_CODE`` below).
 tg_send_code_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
 tg_log_callback = CFUNCTYPE(None, c_void_p, c_int32, c_char_p, c_char_p)
+# The login's callbacks, with their struct pointers as addresses for the same reason:
+# (user_data, const tg_authorization *, const tg_error *)
+tg_authorization_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
+# (user_data, const tg_error *): NULL error means done.
+tg_done_callback = CFUNCTYPE(None, c_void_p, c_void_p)
+# (user_data, const tg_bytes *future_auth_token, const tg_error *)
+tg_log_out_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
+# (user_data, const tg_cloud_password *, const tg_error *)
+tg_password_info_callback = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
+# (user_data, const char *url, int64_t expires_unix): each new QR login URL.
+tg_login_token_callback = CFUNCTYPE(None, c_void_p, c_char_p, c_int64)
 
 # --- library threads -------------------------------------------------------------------------
 
@@ -205,8 +248,13 @@ def keep_thread_state() -> None:
 # --- functions -------------------------------------------------------------------------------
 
 
+#: Every tg_* function given its types below (tests check that the header has no other).
+DECLARED: List[str] = []
+
+
 def _declare(name: str, restype: object, *argtypes: object) -> None:
     fn = getattr(lib, name)
+    DECLARED.append(name)
     fn.restype = restype
     fn.argtypes = list(argtypes)
 
@@ -245,6 +293,47 @@ _declare(
     POINTER(c_uint64),
 )
 _declare("tg_cancel", tg_result, tg_client_p, c_uint64)
+
+_REQUEST_TAIL = (c_void_p, POINTER(c_uint64))  # user_data, request_id_out
+_declare(
+    "tg_sign_in", tg_result, tg_client_p, c_char_p, c_char_p, c_char_p, tg_authorization_callback, *_REQUEST_TAIL
+)
+_declare(
+    "tg_sign_up",
+    tg_result,
+    tg_client_p,
+    c_char_p,
+    c_char_p,
+    c_char_p,
+    c_char_p,
+    tg_authorization_callback,
+    *_REQUEST_TAIL,
+)
+_declare("tg_check_password", tg_result, tg_client_p, c_char_p, tg_authorization_callback, *_REQUEST_TAIL)
+_declare("tg_password_info", tg_result, tg_client_p, tg_password_info_callback, *_REQUEST_TAIL)
+_declare(
+    "tg_sign_in_bot", tg_result, tg_client_p, c_char_p, c_int32, c_char_p, tg_authorization_callback, *_REQUEST_TAIL
+)
+_declare(
+    "tg_resend_code", tg_result, tg_client_p, c_char_p, c_char_p, c_char_p, tg_send_code_callback, *_REQUEST_TAIL
+)
+_declare("tg_cancel_code", tg_result, tg_client_p, c_char_p, c_char_p, tg_done_callback, *_REQUEST_TAIL)
+_declare("tg_log_out", tg_result, tg_client_p, tg_log_out_callback, *_REQUEST_TAIL)
+_declare(
+    "tg_qr_login",
+    tg_result,
+    tg_client_p,
+    c_int32,
+    c_char_p,
+    c_uint32,
+    tg_login_token_callback,
+    tg_authorization_callback,
+    *_REQUEST_TAIL,
+)
+_declare("tg_accept_login_token", tg_result, tg_client_p, c_char_p, tg_done_callback, *_REQUEST_TAIL)
+# Returns an owned string: declared as a raw pointer so it can be handed back to tg_string_free.
+_declare("tg_client_export_session", tg_result, tg_client_p, tg_session_format, POINTER(c_void_p))
+_declare("tg_client_signed_in", tg_result, tg_client_p, POINTER(c_int64), POINTER(c_bool))
 # Returns an owned string: declared as a raw pointer so it can be handed back to tg_string_free.
 _declare("tg_client_export_session_string", tg_result, tg_client_p, POINTER(c_void_p))
 
@@ -253,6 +342,7 @@ _declare("tg_testdc_info_json", c_char_p, tg_testdc_p)
 # Returns an owned string: declared as a raw pointer so it can be handed back to tg_string_free.
 _declare("tg_testdc_codes_json", tg_result, tg_testdc_p, c_char_p, POINTER(c_void_p))
 _declare("tg_testdc_stats_json", tg_result, tg_testdc_p, POINTER(c_void_p))
+_declare("tg_testdc_accept_login_token", tg_result, tg_testdc_p, c_char_p, c_char_p)
 _declare("tg_testdc_stop", None, tg_testdc_p)
 _declare("tg_string_free", None, c_void_p)
 

@@ -1,38 +1,35 @@
-"""``tgauth.Client``: sends login codes through the native library.
+"""``tgauth.Client``: logs in to Telegram through the native library.
 
-Threading: the library calls back on its own threads. The one module-level C callback below
-copies the result out of the borrowed C structs at once, looks the request up by the integer
-passed as ``user_data``, and hands the copy over: to a ``threading.Event`` for ``send_code``,
-or to the inbox of the request's event loop for ``send_code_async``. An inbox collects the
-answers that arrive while its loop is busy and delivers them all in one turn of the loop (one
-``loop.call_soon_threadsafe``, so one wakeup, per batch rather than per answer). Nothing raised
-there can reach a library thread.
+Threading: the library calls back on its own threads; ``_requests`` hands each answer to the
+thread or event loop that waits for it (see there). The login's own methods are in ``_login``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import itertools
 import os
-import threading
-import weakref
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _args, _ffi, _log
 from ._handle import Handle
-from .errors import (
-    CancelledError,
-    Error,
-    InternalError,
-    InvalidArgumentError,
-    IoError,
-    NetworkError,
-    ProtocolError,
-    SecurityError,
-    SessionError,
-    TimeoutError,
-    rpc_error_class,
+from ._login import LoginMethods
+from ._requests import (  # noqa: F401 - _requests: the table of requests in flight, for tests
+    Outcome,
+    Recipient,
+    Waiter,
+    _requests,
+    blob,
+    check,
+    error_for_result,
+    error_from_c,
+    inbox,
+    neither,
+    register,
+    settle,
+    text,
+    unregister,
+    unwrap,
 )
 from .types import (
     _CODE_TYPE_DEFAULTS,
@@ -45,7 +42,7 @@ from .types import (
     _result,
 )
 
-__all__ = ["Client", "DcOption", "Transport"]
+__all__ = ["Client", "DcOption", "Transport", "check", "error_for_result"]
 
 #: One data center: ``{"id": 2, "host": "149.154.167.50", "port": 443}``.
 DcOption = Mapping[str, Any]
@@ -53,45 +50,10 @@ DcOption = Mapping[str, Any]
 #: The MTProto transports ``Client(transport=...)`` takes.
 Transport = Literal["abridged", "intermediate", "padded", "full"]
 
-_Outcome = Union[SentCodeResult, Error]
-
-_ERROR_CLASSES = {
-    _ffi.RESULT_INVALID_ARGUMENT: InvalidArgumentError,
-    _ffi.RESULT_NETWORK: NetworkError,
-    _ffi.RESULT_TIMEOUT: TimeoutError,
-    _ffi.RESULT_CANCELLED: CancelledError,
-    _ffi.RESULT_SECURITY: SecurityError,
-    _ffi.RESULT_SESSION: SessionError,
-    _ffi.RESULT_INTERNAL: InternalError,
-    _ffi.RESULT_PROTOCOL: ProtocolError,
-    _ffi.RESULT_IO: IoError,
-}
-
-
-def error_for_result(result: int, context: str) -> Error:
-    """The exception for a non-OK tg_result returned by a call (not an RPC error)."""
-    cls = _ERROR_CLASSES.get(result, InternalError)
-    return cls(f"{context}: {_ffi.result_str(result)}")
-
-
-def check(result: int, context: str) -> None:
-    """Raise the matching exception unless ``result`` is TG_RESULT_OK."""
-    if result != _ffi.RESULT_OK:
-        raise error_for_result(result, context)
-
-
 # --- copying results out of the borrowed C structs --------------------------------------------
 
-
-def _text(value: Optional[bytes]) -> Optional[str]:
-    return None if value is None else value.decode("utf-8", "replace")
-
-
-def _blob(address: int, length: int) -> Optional[bytes]:
-    if not address or not length:
-        return None
-    return ctypes.string_at(address, length)
-
+_text = text
+_blob = blob
 
 def _code_type_name(value: int) -> str:
     return _ffi.code_type_name(value) or f"unknown_{value}"
@@ -196,150 +158,21 @@ def _sent_code_from_c(address: int) -> SentCodeResult:
     )
 
 
-def _error_from_c(address: int) -> Error:
-    c = _ffi.tg_error.from_address(address)
-    message = _text(c.message) or ""
-    if c.result == _ffi.RESULT_RPC:
-        name = _text(c.name) or ""
-        return rpc_error_class(name)(int(c.code), name, None if c.value == -1 else int(c.value), message)
-    cls = _ERROR_CLASSES.get(c.result, InternalError)
-    return cls(message or _ffi.result_str(c.result))
-
-
-# --- requests in flight -----------------------------------------------------------------------
-
-# user_data is an integer key into this table, never a Python object: the library may call
-# back after the objects of the call are gone, and a stale or unknown key is then harmless.
-# Each entry is (recipient, context): the callback calls ``recipient.deliver(context, outcome)``.
-_requests: Dict[int, Tuple["_Recipient", Any]] = {}
-_requests_lock = threading.Lock()
-_tokens = itertools.count(1)
-
-
-def _register(recipient: "_Recipient", context: Any) -> int:
-    with _requests_lock:
-        token = next(_tokens)
-        _requests[token] = (recipient, context)
-    return token
-
-
-def _unregister(token: int) -> Optional[Tuple["_Recipient", Any]]:
-    with _requests_lock:
-        return _requests.pop(token, None)
+def _read_send_code(sent_code: Optional[int], error: Optional[int]) -> Outcome:
+    if error:
+        return error_from_c(error)
+    if sent_code:
+        return _sent_code_from_c(sent_code)
+    return neither()
 
 
 def _on_send_code(user_data: Optional[int], sent_code: Optional[int], error: Optional[int]) -> None:
     # Runs on a library thread; the structs are borrowed for this call only: copy them now.
-    try:
-        _ffi.keep_thread_state()
-        outcome: _Outcome
-        try:
-            if error:
-                outcome = _error_from_c(error)
-            elif sent_code:
-                outcome = _sent_code_from_c(sent_code)
-            else:
-                outcome = InternalError("tgauth called back with neither a result nor an error")
-        except Exception as e:  # noqa: BLE001
-            outcome = InternalError(f"tgauth: could not read the library's answer: {e!r}")
-        entry = _unregister(user_data or 0)
-        if entry is None:
-            _log.logger.error("tgauth: callback for an unknown request (user_data=%r)", user_data)
-            return
-        recipient, context = entry
-        recipient.deliver(context, outcome)
-    except BaseException:  # noqa: BLE001 - nothing may escape into a library thread
-        try:
-            _log.logger.exception("tgauth: error while delivering a result")
-        except BaseException:  # noqa: BLE001
-            pass
+    settle(user_data, lambda: _read_send_code(sent_code, error))
 
 
-# Module level: the C function pointer must outlive every request.
+# Module level: the C function pointer must outlive every request (resend_code uses it too).
 _send_code_callback = _ffi.tg_send_code_callback(_on_send_code)
-
-
-class _Recipient:
-    """Where the callback hands an outcome: ``deliver`` runs on a library thread."""
-
-    __slots__ = ()
-
-    def deliver(self, context: Any, outcome: _Outcome) -> None:
-        raise NotImplementedError
-
-
-class _Waiter(_Recipient):
-    """The answer of one blocking ``send_code``."""
-
-    __slots__ = ("done", "outcome")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.outcome: Optional[_Outcome] = None
-
-    def deliver(self, context: Any, outcome: _Outcome) -> None:
-        self.outcome = outcome
-        self.done.set()
-
-
-class _LoopInbox(_Recipient):
-    """The answers for the requests of one event loop, delivered on it in batches.
-
-    Library threads queue (future, outcome) pairs. The first pair queued after a drain asks
-    the loop for one call of ``_drain`` (``call_soon_threadsafe``: a self-pipe write and a
-    wakeup); the drain settles every pair queued by then, so answers arriving while the loop
-    is busy share that one wakeup.
-    """
-
-    __slots__ = ("loop", "_lock", "_queue", "_scheduled", "__weakref__")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self._lock = threading.Lock()
-        self._queue: List[Tuple["asyncio.Future[SentCodeResult]", _Outcome]] = []
-        self._scheduled = False  # a drain is due: no need to ask for another
-
-    def deliver(self, context: Any, outcome: _Outcome) -> None:
-        # On a library thread.
-        with self._lock:
-            self._queue.append((context, outcome))
-            if self._scheduled:
-                return
-            self._scheduled = True
-        try:
-            self.loop.call_soon_threadsafe(self._drain)
-        except RuntimeError:
-            # The loop is closed: nobody waits for these any more. _scheduled stays set, so
-            # later answers for this loop only queue here until its last request drops the inbox.
-            with self._lock:
-                self._queue.clear()
-
-    def _drain(self) -> None:
-        # On the loop's thread.
-        with self._lock:
-            batch, self._queue = self._queue, []
-            self._scheduled = False
-        for future, outcome in batch:
-            if future.done():  # the awaiting task was cancelled
-                continue
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
-
-
-# Per thread, the inbox of the loop that thread runs (a thread runs one loop at a time). Only a
-# weak reference: the requests in flight hold their inbox, and nothing keeps a loop alive.
-_thread_inbox = threading.local()
-
-
-def _inbox(loop: asyncio.AbstractEventLoop) -> _LoopInbox:
-    ref = getattr(_thread_inbox, "ref", None)
-    inbox: Optional[_LoopInbox] = ref() if ref is not None else None
-    if inbox is None or inbox.loop is not loop:
-        inbox = _LoopInbox(loop)
-        _thread_inbox.ref = weakref.ref(inbox)
-    return inbox
 
 
 #: tg_code_settings accepts at most this many logout tokens, each at most this long.
@@ -398,8 +231,10 @@ class _CodeSettingsArg:
         )
 
 
-class Client(Handle):
-    """A connection to Telegram (or a test DC) that sends login codes.
+class Client(Handle, LoginMethods):
+    """A connection to Telegram (or a test DC) that logs in: ``send_code``, ``sign_in``,
+    ``check_password``, ``sign_up``, ``sign_in_bot``, ``qr_login``, ``log_out``, ... or the whole
+    flow at once with ``login``; each has an ``*_async`` twin.
 
     ``dcs`` lists the data centers as ``{"id", "host", "port"}`` mappings, the first being the
     home DC (until a migration or a saved session says otherwise); None means Telegram's
@@ -524,48 +359,78 @@ class Client(Handle):
             return data
         return _args.c_string(api_hash, "api_hash")
 
-    def _start(
-        self, phone: Any, api_id: Any, api_hash: Any, settings: Any, recipient: _Recipient, context: Any
-    ) -> int:
-        """Check and encode the arguments, then start tg_send_code; the answer goes to
-        ``recipient.deliver(context, outcome)``. Returns the request's id."""
-        phone_data = _args.c_string(phone, "phone")
-        api_hash_data: Optional[bytes]
+    def _app_args(self, api_id: Any, api_hash: Any) -> Tuple[int, Optional[bytes]]:
+        """The (api_id, api_hash) a call passes: (0, None) means the client's app."""
         if api_id is None and api_hash is None:
             if not self._has_app:
                 raise ValueError("no app: give api_id and api_hash, to the Client or to the call")
-            api_id, api_hash_data = 0, None  # the library uses the client's app
-        elif api_id is None or api_hash is None:
+            return 0, None  # the library uses the client's app
+        if api_id is None or api_hash is None:
             raise ValueError("give api_id and api_hash together (or neither, to use the Client's)")
-        else:
-            if type(api_id) is not int or not 0 < api_id <= _args.INT32_MAX:
-                api_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
-            api_hash_data = self._api_hash(api_hash)
-        settings_arg = None if settings is None else _CodeSettingsArg(settings)
-        token = _register(recipient, context)
+        if type(api_id) is not int or not 0 < api_id <= _args.INT32_MAX:
+            api_id = _args.c_int(api_id, "api_id", 1, _args.INT32_MAX)
+        return api_id, self._api_hash(api_hash)
+
+    def _begin(self, name: str, invoke: Callable[[int, int], int], recipient: Recipient, context: Any) -> int:
+        """Start one request: ``invoke(client_ptr, user_data)`` calls the C function (which
+        writes the request's id to ``self._request_id_out``) and returns its tg_result. The
+        answer goes to ``recipient.deliver(context, outcome)``. Returns the request's id."""
+        token = register(recipient, context)
         try:
             with self._lock:
                 if self._ptr is None:
                     raise self._closed_error()
-                result = _ffi.lib.tg_send_code(
-                    self._ptr,
-                    phone_data,
-                    api_id,
-                    api_hash_data,
-                    None if settings_arg is None else ctypes.byref(settings_arg.struct),
-                    _send_code_callback,
-                    token,
-                    self._request_id_out,
-                )
+                result = invoke(self._ptr, token)
                 request_id = self._request_id.value
         except BaseException:
-            _unregister(token)
+            unregister(token)
             raise
         if result != _ffi.RESULT_OK:
             # No callback will come for this request.
-            _unregister(token)
-            raise error_for_result(result, "tg_send_code")
+            unregister(token)
+            raise error_for_result(result, name)
         return request_id
+
+    def _call(self, name: str, invoke: Callable[[int, int], int]) -> Any:
+        """Run one request and wait for its outcome (see ``_begin``); KeyboardInterrupt (or any
+        exception raised while waiting) cancels it."""
+        waiter = Waiter()
+        request_id = self._begin(name, invoke, waiter, None)
+        try:
+            waiter.done.wait()
+        except BaseException:
+            self._cancel(request_id)
+            raise
+        return unwrap(waiter.outcome)
+
+    async def _call_async(self, name: str, invoke: Callable[[int, int], int]) -> Any:
+        """``_call`` for asyncio: cancelling the awaiting task cancels the request."""
+        loop = asyncio.get_running_loop()
+        future: "asyncio.Future[Any]" = loop.create_future()
+        request_id = self._begin(name, invoke, inbox(loop), future)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.cancelled():  # our task was cancelled, not the request
+                self._cancel(request_id)
+            raise
+
+    def _send_code_invoke(self, phone: Any, api_id: Any, api_hash: Any, settings: Any) -> Callable[[int, int], int]:
+        """Check and encode the arguments of tg_send_code; the function that starts it."""
+        phone_data = _args.c_string(phone, "phone")
+        app_id, app_hash = self._app_args(api_id, api_hash)
+        settings_arg = None if settings is None else _CodeSettingsArg(settings)
+
+        def invoke(ptr: int, token: int) -> int:
+            # settings_arg owns the buffers the struct points into: alive in this closure.
+            settings_ref = None if settings_arg is None else ctypes.byref(settings_arg.struct)
+            return int(
+                _ffi.lib.tg_send_code(
+                    ptr, phone_data, app_id, app_hash, settings_ref, _send_code_callback, token, self._request_id_out
+                )
+            )
+
+        return invoke
 
     def _cancel(self, request_id: int) -> None:
         with self._lock:
@@ -587,20 +452,15 @@ class Client(Handle):
         FLOOD_WAITs (see ``flood_sleep_threshold``). Returns ``SentCode`` (or
         ``SentCodeSuccess`` / ``SentCodePaymentRequired``); raises ``tgauth.RpcError``
         subclasses for Telegram's errors and the other ``tgauth.Error`` classes otherwise.
+        After ``log_out`` the session's future auth tokens go along, so the same number comes
+        back as ``SentCodeSuccess`` without a code.
 
         It blocks the calling thread, even when that thread runs an event loop (the answer does
         not need the loop); in async code prefer ``send_code_async``. KeyboardInterrupt
         cancels the request.
         """
-        waiter = _Waiter()
-        request_id = self._start(phone, api_id, api_hash, settings, waiter, None)
-        try:
-            waiter.done.wait()
-        except BaseException:
-            self._cancel(request_id)
-            raise
-        assert waiter.outcome is not None
-        return _unwrap(waiter.outcome)
+        result: SentCodeResult = self._call("tg_send_code", self._send_code_invoke(phone, api_id, api_hash, settings))
+        return result
 
     async def send_code_async(
         self,
@@ -614,24 +474,12 @@ class Client(Handle):
         Cancelling the awaiting task cancels the request in the library (and raises
         ``asyncio.CancelledError`` in the task, as usual).
         """
-        loop = asyncio.get_running_loop()
-        future: "asyncio.Future[SentCodeResult]" = loop.create_future()
-        request_id = self._start(phone, api_id, api_hash, settings, _inbox(loop), future)
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if future.cancelled():  # our task was cancelled, not the request
-                self._cancel(request_id)
-            raise
+        invoke = self._send_code_invoke(phone, api_id, api_hash, settings)
+        result: SentCodeResult = await self._call_async("tg_send_code", invoke)
+        return result
 
     def __repr__(self) -> str:
         return f"<tgauth.Client {'closed' if self.closed else 'open'}>"
-
-
-def _unwrap(outcome: _Outcome) -> SentCodeResult:
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome
 
 
 def _transport(transport: Any, obfuscated: bool) -> int:

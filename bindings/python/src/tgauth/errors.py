@@ -5,6 +5,7 @@ documented for ``auth.sendCode`` have a subclass each (``tgauth.errors.PhoneNumb
 ``tgauth.errors.PhoneMigrate``, ``tgauth.errors.FloodWait``, ...), made from the error table
 ``errors.json`` that the Node package shares. Any other RPC error is a plain ``RpcError``.
 
+A number with no account raises ``SignUpRequired`` from ``sign_in`` (not an RPC error).
 Failures that are not RPC errors have one class per kind: ``TimeoutError``, ``NetworkError``,
 ``CancelledError``, ``SecurityError``, ``SessionError``, ``ProtocolError``, ``IoError``,
 ``InvalidArgumentError`` and ``InternalError``.
@@ -29,6 +30,7 @@ __all__ = [
     "IoError",
     "InvalidArgumentError",
     "InternalError",
+    "SignUpRequired",
     "rpc_error_class",
 ]
 
@@ -122,6 +124,40 @@ class InvalidArgumentError(Error, builtins.ValueError):
 
 class InternalError(Error):
     """A bug in tgauth. Please report it."""
+
+
+class SignUpRequired(Error):
+    """The phone number has no account yet: sign it up with ``Client.sign_up`` (the same
+    ``phone_number`` and ``phone_code_hash``, and the names the user chose), which accepts the
+    ``terms_of_service``. Not an RPC error: Telegram answered auth.signIn with
+    ``auth.authorizationSignUpRequired``."""
+
+    #: The text of the terms of service to show the user ("" when Telegram sent none).
+    terms_of_service: str
+    #: Their id.
+    terms_of_service_id: Optional[str]
+    #: The number and the hash to pass to ``sign_up`` (None when unknown).
+    phone_number: Optional[str]
+    phone_code_hash: Optional[str]
+
+    def __init__(
+        self,
+        terms_of_service: str = "",
+        terms_of_service_id: Optional[str] = None,
+        phone_number: Optional[str] = None,
+        phone_code_hash: Optional[str] = None,
+    ) -> None:
+        super().__init__("the phone number has no account yet: sign up first")
+        self.terms_of_service = terms_of_service
+        self.terms_of_service_id = terms_of_service_id
+        self.phone_number = phone_number
+        self.phone_code_hash = phone_code_hash
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (
+            type(self),
+            (self.terms_of_service, self.terms_of_service_id, self.phone_number, self.phone_code_hash),
+        )
 
 
 def _load_table() -> List[Dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _args, _ffi, _log
 from ._handle import Handle
-from .client import check
+from ._requests import check
 
 __all__ = ["TestDC", "App"]
 
@@ -68,7 +68,8 @@ class TestDC(Handle):
         if not info:
             self.close()
             raise RuntimeError("tg_testdc_info_json returned NULL")
-        #: The ready line of TESTDC.md, parsed: dcs, rsa_public_key, fingerprint, api_id, api_hash.
+        #: The ready line of TESTDC.md, parsed: dcs, rsa_public_key, fingerprint, api_id, api_hash,
+        #: password, bot_token.
         self.info: Dict[str, Any] = json.loads(info.decode("utf-8"))
 
     def _free(self, ptr: int) -> None:
@@ -105,11 +106,43 @@ class TestDC(Handle):
         return str(self.info["api_hash"])
 
     def codes(self, phone: str) -> List[Dict[str, Any]]:
-        """The codes sent to ``phone`` so far, oldest first, as
+        """The codes sent to ``phone`` so far, oldest first (the newest last), as
         ``{"dc": 2, "code": "22222", "phone_code_hash": "...", "phone_number": "99966..."}``."""
         phone_c = _args.c_string(phone, "phone")
         codes: List[Dict[str, Any]] = self._json("tg_testdc_codes_json", phone_c)
         return codes
+
+    def last_code(self, phone: str) -> str:
+        """The newest code sent to ``phone`` (``codes(phone)[-1]["code"]``); LookupError when
+        none was sent."""
+        codes = self.codes(phone)
+        if not codes:
+            raise LookupError(f"the test DC sent no code to {phone}")
+        return str(codes[-1]["code"])
+
+    @property
+    def password(self) -> str:
+        """The cloud password of the test DC's 2FA accounts (``99967X...`` numbers)."""
+        return str(self.info["password"])
+
+    @property
+    def bot_token(self) -> str:
+        """The bot token that ``Client.sign_in_bot`` accepts (``"ID:SECRET"``)."""
+        return str(self.info["bot_token"])
+
+    def accept_login_token(self, token_or_url: str, phone: str) -> None:
+        """Accept a QR login token (its ``tg://login?token=...`` URL or the token) as the
+        account of ``phone``, as if that user's app had scanned it: the ``QrLogin`` waiting on
+        it then finishes (or raises ``SessionPasswordNeeded`` for a 2FA account). Raises
+        ``tgauth.InvalidArgumentError`` (a ValueError) for something that is not a token, an
+        unknown, expired or already accepted token, or a number with no account."""
+        token_c = _args.c_string(token_or_url, "token_or_url")
+        phone_c = _args.c_string(phone, "phone")
+        with self._lock:
+            if self._ptr is None:
+                raise self._closed_error()
+            result = _ffi.lib.tg_testdc_accept_login_token(self._ptr, token_c, phone_c)
+        check(result, "tg_testdc_accept_login_token")
 
     def stats(self) -> Dict[str, int]:
         """Counters: ``{"auth_keys_created": .., "connections": .., "send_code_calls": ..}``."""

@@ -12,6 +12,10 @@ __all__ = [
     "SentCodeSuccess",
     "SentCodePaymentRequired",
     "SentCodeResult",
+    "User",
+    "Authorization",
+    "PasswordInfo",
+    "SignedIn",
 ]
 
 
@@ -123,6 +127,69 @@ class SentCodePaymentRequired:
 
 #: What ``Client.send_code`` returns: one of the three auth.SentCode constructors.
 SentCodeResult = Union[SentCode, SentCodeSuccess, SentCodePaymentRequired]
+
+
+@dataclass(frozen=True)
+class User:
+    """A Telegram user, as the login described it."""
+
+    id: int
+    #: The access hash bound to this session (0 when the server sent none).
+    access_hash: int
+    #: "" when absent.
+    first_name: str
+    #: "" when absent.
+    last_name: str
+    #: Without the '@'; None when the user has none.
+    username: Optional[str]
+    #: Digits only; None when hidden (and for bots).
+    phone: Optional[str]
+    #: Whether the account is a bot.
+    bot: bool
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The end of a login step (``auth.Authorization``): who is signed in now.
+
+    The login methods raise ``tgauth.SignUpRequired`` instead of returning an Authorization
+    with ``sign_up_required`` set, so ``user`` is set in what they return.
+    """
+
+    #: The user now signed in (None only when a sign-up is required).
+    user: Optional[User]
+    #: The number has no account yet: sign up first (``Client.sign_up``).
+    sign_up_required: bool = False
+    #: The terms of service a sign-up accepts (the text), when sign_up_required.
+    terms_of_service: Optional[str] = None
+    #: A token that logs this number back in without a code (``CodeSettings.logout_tokens``;
+    #: the session keeps it too).
+    future_auth_token: Optional[bytes] = None
+    #: Telegram suggests that the account sets a cloud password.
+    setup_password_required: bool = False
+    #: Days after which Telegram asks this device to log in again, when it says.
+    otherwise_relogin_days: Optional[int] = None
+    #: The id of the terms of service, when sign_up_required.
+    terms_of_service_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PasswordInfo:
+    """The account's cloud password settings (``account.password``), for the 2FA step."""
+
+    has_password: bool
+    #: The hint the user chose; None when none.
+    hint: Optional[str]
+    #: Whether a recovery email is set.
+    has_recovery: bool
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a client's session is signed in as (``Client.signed_in``)."""
+
+    user_id: int
+    bot: bool
 
 
 _T = TypeVar("_T")
