@@ -70,6 +70,7 @@ test-examples: build
 	grep -q "Signed in as Test (id 9996721234, phone +9996721234)" target/login_cli.out
 	$(CARGO) run --release --bin tgauth -- export-session --session target/login_cli.session | grep -q "^1"
 	$(CARGO) run --release --bin tgauth -- export-session --session target/login_cli.session --format gramjs | grep -q "^1"
+	$(CARGO) run --release --bin tgauth -- export-session --session target/login_cli.session --format pyrogram | grep -Eq "^[A-Za-z0-9_-]{300,}$$"
 	rc=0; $(CARGO) run --release --bin tgauth -- export-session --format telethon || rc=$$?; test $$rc -eq 2
 	rc=0; $(CARGO) run --release --bin tgauth -- export-session --session target/login_cli.session --format nope || rc=$$?; test $$rc -eq 2
 	$(CARGO) run --release --bin tgauth -- qr-login < /dev/null | tee target/qr_login_cli.out

@@ -676,9 +676,10 @@ tg_result tg_log_out(struct tg_client *client,
                      uint64_t *request_id_out);
 
 // Writes the session (its home DC and key) as another library's string session, to free
-// with `tg_string_free`. `format` is a `tg_session_format`: TELETHON and GRAMJS work;
-// PYROGRAM and MTCUTE are TG_RESULT_INVALID_ARGUMENT (not supported by this version), as
-// is an unknown value. TG_RESULT_SESSION when the session has no key yet.
+// with `tg_string_free`. `format` is a `tg_session_format` (an unknown value is
+// TG_RESULT_INVALID_ARGUMENT). TG_RESULT_SESSION when the session has no key yet;
+// TG_RESULT_INVALID_ARGUMENT for PYROGRAM when nobody is signed in or no api_id is known
+// (its string holds both).
 //
 // # Safety
 // `client` is NULL or from `tg_client_new`; `out` is NULL or writable.

@@ -88,7 +88,9 @@ async fn signs_in_with_the_code_after_a_migration() {
     assert_eq!(user.phone.as_deref(), Some(digits(phone).as_str()));
     assert!(!user.bot);
     assert!(auth.sign_up_required.is_none());
-    let me = client.signed_in().expect("the session knows who is signed in");
+    let me = client
+        .signed_in()
+        .expect("the session knows who is signed in");
     assert_eq!((me.id, me.bot), (user.id, false));
     // A hash is good for one successful sign-in.
     assert_eq!(
@@ -174,7 +176,9 @@ async fn a_new_number_signs_up_with_the_names_given() {
     );
     let long = "x".repeat(65);
     assert_eq!(
-        rpc(client.sign_up(phone, &sent.phone_code_hash, &long, "").await),
+        rpc(client
+            .sign_up(phone, &sent.phone_code_hash, &long, "")
+            .await),
         (400, "FIRSTNAME_INVALID".into())
     );
     let auth = client
@@ -182,7 +186,10 @@ async fn a_new_number_signs_up_with_the_names_given() {
         .await
         .unwrap();
     let user = auth.user.expect("signed up and in");
-    assert_eq!((user.first_name.as_str(), user.last_name.as_str()), ("Ann", "Lee"));
+    assert_eq!(
+        (user.first_name.as_str(), user.last_name.as_str()),
+        ("Ann", "Lee")
+    );
     // The account exists now: another key signs in directly.
     let other = client_on_fresh_key(&dc, 1);
     let (hash, code) = code_for(&dc, &other, phone).await;
@@ -291,10 +298,7 @@ async fn log_out_and_back_in_without_a_code() {
 }
 
 fn temp_session(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "tgauth-login-test-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("tgauth-login-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir.join("login.session")
@@ -438,7 +442,10 @@ async fn logins_come_through_faults() {
                     .map_err(|e| format!("{phone} check_password: {e}"))?,
                 other => other.map_err(|e| format!("{phone} sign_in: {e}"))?,
             };
-            let id = auth.user.map(|u| u.id).ok_or(format!("{phone}: not signed in"))?;
+            let id = auth
+                .user
+                .map(|u| u.id)
+                .ok_or(format!("{phone}: not signed in"))?;
             if id != digits(&phone).parse::<i64>().unwrap() {
                 return Err(format!("{phone}: signed in as {id}"));
             }

@@ -136,7 +136,10 @@ async fn nobody_approving_is_a_timeout_and_bad_tokens_are_refused() {
         .await
         .unwrap_err();
     assert_eq!((e.code, e.name.as_str()), (400, "AUTH_TOKEN_INVALID"));
-    let e = approver.accept_login_token("not a token!").await.unwrap_err();
+    let e = approver
+        .accept_login_token("not a token!")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
     // Approving needs a signed-in key.
     let stranger = Client::new(config_for(&dc, 2)).unwrap();
@@ -158,7 +161,9 @@ async fn an_expired_token_is_replaced_by_a_new_url() {
     let second = tokens.recv().await.unwrap();
     assert_ne!(first.url, second.url);
     assert!(second.expires > first.expires);
-    let e = dc.accept_login_token(&first.url, "+9996621105").unwrap_err();
+    let e = dc
+        .accept_login_token(&first.url, "+9996621105")
+        .unwrap_err();
     assert!(e.contains("EXPIRED"), "{e}");
     dc.accept_login_token(&second.url, "+9996621105").unwrap();
     let auth = task.await.unwrap().unwrap();

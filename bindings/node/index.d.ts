@@ -254,7 +254,7 @@ export interface StartParams extends AppParams {
   settings?: CodeSettings | null;
 }
 
-/** A string session format of another library. 'pyrogram' and 'mtcute' are not supported yet. */
+/** A string session format of another library. */
 export type SessionFormat = 'telethon' | 'gramjs' | 'pyrogram' | 'mtcute';
 
 /** Who a session is signed in as. */

@@ -18,7 +18,7 @@ use tgauth::testdc::{TestDc, TestDcOptions};
 const USAGE: &str = "usage: tgauth send-code [PHONE] [options]
        tgauth login [PHONE] [options]
        tgauth qr-login [options]
-       tgauth export-session --session FILE [--format telethon|gramjs]
+       tgauth export-session --session FILE [--format telethon|gramjs|pyrogram|mtcute]
 
 send-code       sends a login code (auth.sendCode) and prints what Telegram answered.
 login           the whole login: sends the code, asks for it (and for the cloud password,
@@ -40,7 +40,7 @@ options:
   --transport KIND              abridged | intermediate | padded | full (default intermediate)
   --obfuscated                  wrap the transport in obfuscated2 (not with full)
   --json                        print the result as one line of JSON (send-code)
-  --format FORMAT               export-session: telethon (default) or gramjs";
+  --format FORMAT               export-session: telethon (default), gramjs, pyrogram, mtcute";
 
 /// The subcommands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -392,10 +392,11 @@ fn send_code(app: &App<'_>, json: bool) -> ExitCode {
         ..tgauth::client::default_code_settings()
     };
     let runtime = tgauth::client::runtime::handle();
-    let result = runtime.block_on(
-        app.client
-            .send_code(app.phone, app.api_id, app.api_hash, settings),
-    );
+    let result =
+        runtime.block_on(
+            app.client
+                .send_code(app.phone, app.api_id, app.api_hash, settings),
+        );
     match result {
         Ok(sent) => {
             let test_code = app
@@ -481,7 +482,10 @@ async fn login_steps(app: &App<'_>) -> Result<Authorization, Error> {
         other => other?,
     };
     if let Some(tos) = &auth.sign_up_required {
-        eprintln!("This number has no account yet. Telegram's terms of service:\n{}", tos.text);
+        eprintln!(
+            "This number has no account yet. Telegram's terms of service:\n{}",
+            tos.text
+        );
         let (first, last) = match app.embedded {
             Some(_) => ("Test".to_string(), "User".to_string()),
             None => (prompt("First name: ", true)?, prompt("Last name: ", true)?),
@@ -607,8 +611,10 @@ fn export_session(args: &Args, config: ClientConfig) -> ExitCode {
     let format = match args.format.as_str() {
         "telethon" => SessionFormat::Telethon,
         "gramjs" => SessionFormat::GramJs,
+        "pyrogram" => SessionFormat::Pyrogram,
+        "mtcute" => SessionFormat::Mtcute,
         other => {
-            eprintln!("tgauth: --format {other}: this version exports telethon or gramjs");
+            eprintln!("tgauth: --format {other}: expected telethon, gramjs, pyrogram or mtcute");
             return ExitCode::from(2);
         }
     };
@@ -620,12 +626,12 @@ fn export_session(args: &Args, config: ClientConfig) -> ExitCode {
         }
     };
     match client.export_session(format) {
-        Some(s) => {
+        Ok(s) => {
             println!("{s}");
             ExitCode::SUCCESS
         }
-        None => {
-            eprintln!("tgauth: the session has no auth key yet (log in first)");
+        Err(e) => {
+            eprintln!("tgauth: {e} (log in first: tgauth login --session FILE)");
             ExitCode::FAILURE
         }
     }

@@ -320,7 +320,7 @@ impl Actor {
             );
             if charges {
                 for (i, p) in resend.iter_mut().enumerate() {
-                    let fruitless = p.written_in.map_or(true, |w| self.answered_after < w);
+                    let fruitless = p.written_in.is_none_or(|w| self.answered_after < w);
                     if i == 0 || fruitless {
                         p.attempts += 1;
                     } else {

@@ -306,7 +306,7 @@ impl Client {
     }
 
     /// The session (home DC, its address and key) as another library's string session.
-    /// InvalidArgument when the session has no key yet, and for Pyrogram (whose string
+    /// A Session error when the session has no key yet; InvalidArgument for Pyrogram (whose string
     /// holds them) when nobody is signed in or no api_id is known (from the config, a call
     /// that named the app, or the imported session). Pyrogram's and mtcute's test-mode flag
     /// is set when the client uses Telegram's test DCs.
@@ -315,7 +315,7 @@ impl Client {
         let dc = self.inner.session.dc(home);
         let Some((dc, auth_key)) = dc.and_then(|dc| dc.auth_key.map(|k| (dc, k))) else {
             return Err(Error::new(
-                ErrorKind::InvalidArgument,
+                ErrorKind::Session,
                 format!("the session has no auth key for its home DC {home} yet"),
             ));
         };

@@ -315,9 +315,10 @@ fn deliver_log_out(
 }
 
 /// Writes the session (its home DC and key) as another library's string session, to free
-/// with `tg_string_free`. `format` is a `tg_session_format`: TELETHON and GRAMJS work;
-/// PYROGRAM and MTCUTE are TG_RESULT_INVALID_ARGUMENT (not supported by this version), as
-/// is an unknown value. TG_RESULT_SESSION when the session has no key yet.
+/// with `tg_string_free`. `format` is a `tg_session_format` (an unknown value is
+/// TG_RESULT_INVALID_ARGUMENT). TG_RESULT_SESSION when the session has no key yet;
+/// TG_RESULT_INVALID_ARGUMENT for PYROGRAM when nobody is signed in or no api_id is known
+/// (its string holds both).
 ///
 /// # Safety
 /// `client` is NULL or from `tg_client_new`; `out` is NULL or writable.
@@ -340,16 +341,12 @@ pub unsafe extern "C" fn tg_client_export_session(
         let format = match format {
             TELETHON => SessionFormat::Telethon,
             GRAMJS => SessionFormat::GramJs,
-            PYROGRAM | MTCUTE => {
-                log::warn!(
-                    "tg_client_export_session: format {format} is not supported by this version"
-                );
-                return tg_result::TG_RESULT_INVALID_ARGUMENT;
-            }
+            PYROGRAM => SessionFormat::Pyrogram,
+            MTCUTE => SessionFormat::Mtcute,
             _ => return tg_result::TG_RESULT_INVALID_ARGUMENT,
         };
         match shared.client.export_session(format) {
-            Some(s) => {
+            Ok(s) => {
                 // The string holds the auth key: no copies left behind (freed wiped).
                 let Ok(s) = CString::new(s) else {
                     return tg_result::TG_RESULT_INTERNAL;
@@ -358,7 +355,10 @@ pub unsafe extern "C" fn tg_client_export_session(
                 unsafe { *out = s.into_raw() };
                 tg_result::TG_RESULT_OK
             }
-            None => tg_result::TG_RESULT_SESSION,
+            Err(e) => {
+                log::warn!("tg_client_export_session: {e}");
+                tg_result::from(e.kind)
+            }
         }
     })
 }

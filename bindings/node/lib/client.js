@@ -245,8 +245,8 @@ class Client {
   }
 
   /**
-   * The session as another library's string session: 'telethon' or 'gramjs' ('pyrogram' and
-   * 'mtcute' are refused with a RangeError by this version). Rejects with SessionError before
+   * The session as another library's string session: 'telethon', 'gramjs', 'pyrogram'
+   * (needs a signed-in session and a known app: InvalidArgumentError otherwise) or 'mtcute'. Rejects with SessionError before
    * the session has a key.
    */
   exportSession(format, options) {

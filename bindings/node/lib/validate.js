@@ -268,15 +268,11 @@ function qrLoginParams(value, hasApp) {
 
 // tg_session_format values (never renumbered) by the names exportSession takes.
 const SESSION_FORMATS = Object.freeze({ telethon: 0, gramjs: 1, pyrogram: 2, mtcute: 3 });
-const SUPPORTED_SESSION_FORMATS = ['telethon', 'gramjs'];
 
 function sessionFormat(format) {
   if (typeof format !== 'string') throw new TypeError(`format must be a string, not ${describe(format)}`);
   if (!Object.hasOwn(SESSION_FORMATS, format)) {
     throw new RangeError(`format must be one of ${Object.keys(SESSION_FORMATS).map((f) => `'${f}'`).join(', ')}, not '${format.slice(0, 40)}'`);
-  }
-  if (!SUPPORTED_SESSION_FORMATS.includes(format)) {
-    throw new RangeError(`the '${format}' session format is not supported by this version of tgauth (supported: ${SUPPORTED_SESSION_FORMATS.map((f) => `'${f}'`).join(', ')})`);
   }
   return SESSION_FORMATS[format];
 }

@@ -94,7 +94,8 @@ impl LoginDesk {
         let now = ctx.now;
         state.login_tokens.retain(|_, t| {
             now.duration_since(t.expires)
-                .map_or(true, |d| d <= EXPIRED_TOKENS_KEPT)
+                .ok()
+                .is_none_or(|d| d <= EXPIRED_TOKENS_KEPT)
         });
         let token = crate::protocol::random::array::<32>().to_vec();
         let expires = ctx.now + LOGIN_TOKEN_TTL;

@@ -428,8 +428,9 @@ class LoginMethods:
 
     def export_session(self, format: SessionFormat = "telethon") -> str:
         """The session as a string session another library reads: "telethon" (Telethon's
-        StringSession) or "gramjs" (GramJS's StringSession). "pyrogram" and "mtcute" raise
-        ``tgauth.InvalidArgumentError``: this version of the library cannot write them yet.
+        StringSession), "gramjs" (GramJS's StringSession), "pyrogram" (Pyrogram's and
+        Kurigram's session string: it holds the user and the api_id, so it needs a signed-in
+        session and a known app, else ``tgauth.InvalidArgumentError``) or "mtcute".
         Raises ``tgauth.SessionError`` while the session has no auth key."""
         if not isinstance(format, str):
             raise TypeError(f"format must be str, not {type(format).__name__}")
@@ -444,7 +445,7 @@ class LoginMethods:
         try:
             if result == _ffi.RESULT_INVALID_ARGUMENT:
                 raise InvalidArgumentError(
-                    f"export_session: the {format!r} format is not supported by this version of tgauth"
+                    f"export_session: a {format!r} session string needs a signed-in session and a known app"
                 )
             if result == _ffi.RESULT_SESSION:
                 raise SessionError("export_session: the session has no auth key yet (nothing to export)")
