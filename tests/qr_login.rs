@@ -161,6 +161,8 @@ async fn an_expired_token_is_replaced_by_a_new_url() {
     let second = tokens.recv().await.unwrap();
     assert_ne!(first.url, second.url);
     assert!(second.expires > first.expires);
+    // `expires` is in whole seconds: the first token may have up to a second left.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let e = dc
         .accept_login_token(&first.url, "+9996621105")
         .unwrap_err();
