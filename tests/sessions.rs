@@ -106,7 +106,7 @@ async fn pyrogram_needs_a_signed_in_session_and_takes_the_address_from_the_confi
     let client = Client::new(config).unwrap();
     // No key yet: nothing to export.
     let err = client.export_session(SessionFormat::Telethon).unwrap_err();
-    assert_eq!(err.kind, ErrorKind::InvalidArgument);
+    assert_eq!(err.kind, ErrorKind::Session);
     let sent = client
         .send_code(
             "+9996611002",
