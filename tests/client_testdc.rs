@@ -1,11 +1,13 @@
 //! The client core against the test DC, in one process: success, migration, every
 //! reserved number, flood waits, key loss, timeouts and many requests at once.
 
+mod common;
+use common::config_for;
+
 use std::time::{Duration, Instant};
 
 use grammers_tl_types::types::CodeSettings;
 use tgauth::client::{Client, ClientConfig, CodeTypeKind, ErrorKind, SentCodeKind};
-use tgauth::protocol::handshake::rsa::RsaPublicKey;
 use tgauth::protocol::transport::TransportKind;
 use tgauth::testdc::{TestDc, TestDcOptions};
 
@@ -15,24 +17,6 @@ fn settings() -> CodeSettings {
 
 async fn start(options: TestDcOptions) -> TestDc {
     TestDc::start(options).await.expect("test DC starts")
-}
-
-fn config_for(dc: &TestDc, home: i32) -> ClientConfig {
-    let info = dc.info();
-    let mut dcs: Vec<_> = info
-        .dcs
-        .iter()
-        .map(|d| (d.id, format!("{}:{}", d.host, d.port).parse().unwrap()))
-        .collect();
-    let at = dcs.iter().position(|(id, _)| *id == home).unwrap();
-    let home = dcs.remove(at);
-    dcs.insert(0, home);
-    ClientConfig {
-        dcs,
-        rsa_keys: vec![RsaPublicKey::from_pkcs1_pem(&info.rsa_public_key).unwrap()],
-        timeout: Duration::from_secs(10),
-        ..ClientConfig::default()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

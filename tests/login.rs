@@ -3,10 +3,12 @@
 //! log-out and the way back in with the future auth token, and a sign-in carried across
 //! processes through the session file.
 
+mod common;
+use common::config_for;
+
 use std::time::Duration;
 
 use tgauth::client::{Client, ClientConfig, CodeTypeKind, Error, ErrorKind, SentCodeKind};
-use tgauth::protocol::handshake::rsa::RsaPublicKey;
 use tgauth::testdc::{TestDc, TestDcOptions};
 
 async fn start() -> TestDc {
@@ -15,25 +17,6 @@ async fn start() -> TestDc {
 
 async fn start_with(options: TestDcOptions) -> TestDc {
     TestDc::start(options).await.expect("test DC starts")
-}
-
-/// A client whose first configured DC (its home until a migration) is `home`.
-fn config_for(dc: &TestDc, home: i32) -> ClientConfig {
-    let info = dc.info();
-    let mut dcs: Vec<_> = info
-        .dcs
-        .iter()
-        .map(|d| (d.id, format!("{}:{}", d.host, d.port).parse().unwrap()))
-        .collect();
-    let at = dcs.iter().position(|(id, _)| *id == home).unwrap();
-    let first = dcs.remove(at);
-    dcs.insert(0, first);
-    ClientConfig {
-        dcs,
-        rsa_keys: vec![RsaPublicKey::from_pkcs1_pem(&info.rsa_public_key).unwrap()],
-        timeout: Duration::from_secs(20),
-        ..ClientConfig::default()
-    }
 }
 
 fn client(dc: &TestDc, home: i32) -> Client {
@@ -191,14 +174,10 @@ async fn a_new_number_signs_up_with_the_names_given() {
         ("Ann", "Lee")
     );
     // The account exists now: another key signs in directly.
-    let other = client_on_fresh_key(&dc, 1);
+    let other = Client::new(config_for(&dc, 1)).unwrap();
     let (hash, code) = code_for(&dc, &other, phone).await;
     let again = other.sign_in(phone, &hash, &code).await.unwrap();
     assert_eq!(again.user.map(|u| u.id), Some(user.id));
-}
-
-fn client_on_fresh_key(dc: &TestDc, home: i32) -> Client {
-    client(dc, home)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,26 +4,17 @@
 use std::time::Duration;
 
 use tgauth::client::{Client, ClientConfig, ErrorKind, LoginToken};
-use tgauth::protocol::handshake::rsa::RsaPublicKey;
 use tgauth::testdc::{TestDc, TestDcOptions};
 use tokio::sync::mpsc;
 
+mod common;
+
+/// The test DC's app given once in the config.
 fn config_for(dc: &TestDc, home: i32) -> ClientConfig {
     let info = dc.info();
-    let mut dcs: Vec<_> = info
-        .dcs
-        .iter()
-        .map(|d| (d.id, format!("{}:{}", d.host, d.port).parse().unwrap()))
-        .collect();
-    let at = dcs.iter().position(|(id, _)| *id == home).unwrap();
-    let first = dcs.remove(at);
-    dcs.insert(0, first);
     ClientConfig {
-        dcs,
-        rsa_keys: vec![RsaPublicKey::from_pkcs1_pem(&info.rsa_public_key).unwrap()],
-        timeout: Duration::from_secs(20),
         app: Some((info.api_id, info.api_hash.clone())),
-        ..ClientConfig::default()
+        ..common::config_for(dc, home)
     }
 }
 

@@ -984,8 +984,20 @@ impl Actor {
                 p.maybe_done && now - message::msg_id_time(**id) < message::MAX_PAST_SECS - 60
             })
         });
-        for id in keep {
-            let Some(mut p) = self.sent.remove(&id) else {
+        self.requeue(&keep, false);
+        self.requeue(&renew, true);
+    }
+
+    /// Moves sent requests back to the queue to go out again under new msg_ids.
+    fn resend_new_ids(&mut self, ids: &[i64]) {
+        self.requeue(ids, true);
+    }
+
+    /// Moves sent requests back to the queue, under new msg_ids or their own; one the
+    /// server refused too often fails instead.
+    fn requeue(&mut self, ids: &[i64], new_ids: bool) {
+        for id in ids {
+            let Some(mut p) = self.sent.remove(id) else {
                 continue;
             };
             p.resends += 1;
@@ -996,26 +1008,10 @@ impl Actor {
                 )));
                 continue;
             }
-            self.queue.push_front(p);
-        }
-        self.resend_new_ids(&renew);
-    }
-
-    /// Moves sent requests back to the queue to go out again under new msg_ids.
-    fn resend_new_ids(&mut self, ids: &[i64]) {
-        for id in ids {
-            if let Some(mut p) = self.sent.remove(id) {
-                p.resends += 1;
-                if p.resends >= MAX_RESENDS {
-                    let _ = p.inv.reply.send(Err(Error::new(
-                        ErrorKind::Protocol,
-                        "the server kept refusing the request's message",
-                    )));
-                    continue;
-                }
+            if new_ids {
                 p.sent_as = None;
-                self.queue.push_front(p);
             }
+            self.queue.push_front(p);
         }
     }
 }

@@ -40,9 +40,9 @@ pub enum tg_session_format {
     TG_SESSION_FORMAT_TELETHON = 0,
     /// GramJS's StringSession ("1...").
     TG_SESSION_FORMAT_GRAMJS = 1,
-    /// Pyrogram's session string (not supported by this version).
+    /// Pyrogram's and Kurigram's session string (holds the user and the api_id).
     TG_SESSION_FORMAT_PYROGRAM = 2,
-    /// mtcute's session string (not supported by this version).
+    /// mtcute's session string (version 3).
     TG_SESSION_FORMAT_MTCUTE = 3,
 }
 

@@ -5,6 +5,7 @@
 
 pub mod cipher;
 pub mod handshake;
+pub mod login_token;
 pub mod message;
 pub mod random;
 pub mod srp;

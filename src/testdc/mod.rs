@@ -269,27 +269,23 @@ impl TestDc {
         let mut listeners = Vec::new();
         let mut addresses = Vec::new();
         for dc in 1..=options.dcs {
-            if let Some(place) = options.places.get(dc as usize - 1) {
-                let host = place.host.trim_start_matches('[').trim_end_matches(']');
-                let listener = TcpListener::bind((host, place.port)).await?;
-                let local: SocketAddr = listener.local_addr()?;
-                addresses.push(DcAddress {
-                    id: dc,
-                    host: local.ip().to_string(),
-                    port: local.port(),
-                });
-                listeners.push((dc, listener));
-                continue;
-            }
-            let port = if options.port == 0 {
-                0
-            } else {
-                options
-                    .port
-                    .checked_add((dc - 1) as u16)
-                    .ok_or_else(|| invalid("port overflow".into()))?
+            let listener = match options.places.get(dc as usize - 1) {
+                Some(place) => {
+                    let host = place.host.trim_start_matches('[').trim_end_matches(']');
+                    TcpListener::bind((host, place.port)).await?
+                }
+                None => {
+                    let port = if options.port == 0 {
+                        0
+                    } else {
+                        options
+                            .port
+                            .checked_add((dc - 1) as u16)
+                            .ok_or_else(|| invalid("port overflow".into()))?
+                    };
+                    TcpListener::bind((options.host.as_str(), port)).await?
+                }
             };
-            let listener = TcpListener::bind((options.host.as_str(), port)).await?;
             let local: SocketAddr = listener.local_addr()?;
             addresses.push(DcAddress {
                 id: dc,

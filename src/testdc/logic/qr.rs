@@ -9,7 +9,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
 use grammers_tl_types::{enums, functions, types, Serializable};
 
 use super::accounts::{authorization, Signed};
@@ -20,9 +19,6 @@ pub const LOGIN_TOKEN_TTL: Duration = Duration::from_secs(30);
 
 /// How long an expired token stays known (answering AUTH_TOKEN_EXPIRED).
 const EXPIRED_TOKENS_KEPT: Duration = Duration::from_secs(600);
-
-/// The prefix of the URL a QR code shows.
-const LOGIN_URL_PREFIX: &str = "tg://login?token=";
 
 /// One exported token.
 #[derive(Clone, Debug)]
@@ -44,16 +40,7 @@ pub type PushTarget = (i32, i64);
 
 /// The token of a `tg://login?token=BASE64URL` URL, or a raw base64url token.
 pub fn parse_login_token(token_or_url: &str) -> Result<Vec<u8>, String> {
-    let text = token_or_url.trim();
-    let text = text.strip_prefix(LOGIN_URL_PREFIX).unwrap_or(text);
-    let text = text.trim_end_matches('=');
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|e| format!("not a base64url login token: {e}"))?;
-    if token.is_empty() {
-        return Err("empty login token".into());
-    }
-    Ok(token)
+    crate::protocol::login_token::parse_login_token(token_or_url).map_err(str::to_owned)
 }
 
 /// The `updateShort(updateLoginToken)` pushed to the exporting connection.

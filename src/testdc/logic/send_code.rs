@@ -197,17 +197,7 @@ pub(super) mod tests {
     }
 
     pub(in crate::testdc::logic) fn settings() -> types::CodeSettings {
-        types::CodeSettings {
-            allow_flashcall: false,
-            current_number: false,
-            allow_app_hash: false,
-            allow_missed_call: false,
-            allow_firebase: false,
-            unknown_number: false,
-            logout_tokens: None,
-            token: None,
-            app_sandbox: None,
-        }
+        crate::client::default_code_settings()
     }
 
     pub(in crate::testdc::logic) fn req_with(
